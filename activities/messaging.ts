@@ -1,0 +1,110 @@
+/** Activities of the push-with-SMS-fallback workflow: every read, write and provider call it makes. */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Db } from '../data/db';
+import type { MessageDoc } from '../data/models/messages';
+import { recordMessageStep } from '../data/messageTimeline';
+import type { MessageStatus, MessageStep, SendResult } from '../domain/messages';
+import { decideSend, pushTargets } from '../gate/sendGate';
+import { pushDeliveryId, smsDeliveryId } from '../lib/ids';
+import { receiptToken } from '../lib/receiptTokens';
+import type { PushProvider } from '../providers/push';
+import type { SmsProvider } from '../providers/sms';
+import { deliverOnce } from './deliverOnce';
+
+export interface MessagingDeps {
+  db: Db;
+  push: PushProvider;
+  sms: SmsProvider;
+  receiptSecret: string;
+  smsSender: string;
+}
+
+export interface MessageRef {
+  appId: string;
+  messageId: string;
+}
+
+export const FAILURE = {
+  messageNotFound: 'MessageNotFound',
+} as const;
+
+export function createMessagingActivities(deps: MessagingDeps) {
+  const { db } = deps;
+
+  async function loadMessage(ref: MessageRef): Promise<MessageDoc> {
+    const msg = await db.messages.findOne({ _id: ref.messageId, appId: ref.appId }).lean();
+    if (!msg) throw ApplicationFailure.nonRetryable(`message ${ref.messageId} not found`, FAILURE.messageNotFound);
+    return msg;
+  }
+
+  async function skip(ref: MessageRef, channel: 'push' | 'sms', reason: string): Promise<SendResult> {
+    await recordMessageStep(db, ref, channel === 'push' ? 'push_skipped' : 'sms_skipped', new Date(), { skip: { channel, reason } });
+    return { sent: false, reason };
+  }
+
+  return {
+    /** Pushes to every push-enabled device of the profile; sent when at least one device took it. */
+    async sendPush(ref: MessageRef): Promise<SendResult> {
+      const msg = await loadMessage(ref);
+      const profile = await db.profiles.findOne({ _id: msg.profileId, appId: ref.appId }).lean();
+      if (!profile) return skip(ref, 'push', 'profile_deleted');
+      const decision = decideSend({ profile, channel: 'push', category: msg.category });
+      if (!decision.allowed) return skip(ref, 'push', decision.reason);
+
+      const data = { rota_app_id: ref.appId, rota_message_id: ref.messageId, rota_receipt_token: receiptToken(deps.receiptSecret, ref.appId, ref.messageId) };
+      const errors: string[] = [];
+      let sent = 0;
+      for (const device of pushTargets(profile)) {
+        const spec = {
+          _id: pushDeliveryId(ref.messageId, device.token),
+          appId: ref.appId,
+          messageId: ref.messageId,
+          profileId: profile._id,
+          channel: 'push' as const,
+          category: msg.category,
+          recipient: device.token,
+          decision,
+        };
+        const outcome = await deliverOnce(db, spec, () =>
+          deps.push.send({ token: device.token, platform: device.platform, title: msg.push.title, body: msg.push.body, data, idempotencyKey: spec._id }),
+        );
+        if (outcome.sent) sent++;
+        else if (outcome.error) errors.push(outcome.error);
+      }
+      if (sent === 0) return skip(ref, 'push', `provider_rejected: ${errors.join('; ')}`);
+      await recordMessageStep(db, ref, 'push_sent', new Date(), { status: 'push_sent' });
+      return { sent: true };
+    },
+
+    async sendSms(ref: MessageRef): Promise<SendResult> {
+      const msg = await loadMessage(ref);
+      const profile = await db.profiles.findOne({ _id: msg.profileId, appId: ref.appId }).lean();
+      if (!profile) return skip(ref, 'sms', 'profile_deleted');
+      const decision = decideSend({ profile, channel: 'sms', category: msg.category });
+      if (!decision.allowed || !profile.msisdn) return skip(ref, 'sms', decision.reason);
+      const to = profile.msisdn;
+      const spec = {
+        _id: smsDeliveryId(ref.messageId),
+        appId: ref.appId,
+        messageId: ref.messageId,
+        profileId: profile._id,
+        channel: 'sms' as const,
+        category: msg.category,
+        recipient: to,
+        decision,
+      };
+      const text = msg.sms?.text ?? `${msg.push.title}: ${msg.push.body}`;
+      const outcome = await deliverOnce(db, spec, () => deps.sms.send({ to, from: deps.smsSender, text, reference: spec._id }));
+      if (!outcome.sent) return skip(ref, 'sms', `provider_rejected: ${outcome.error ?? 'unknown'}`);
+      await recordMessageStep(db, ref, 'sms_sent', new Date());
+      return { sent: true };
+    },
+
+    /** Records a step the workflow observed (a receipt, a timeout) and the status it leads to; `at` is workflow time. */
+    async recordStep(input: MessageRef & { step: MessageStep; at: string; status: MessageStatus }): Promise<void> {
+      await recordMessageStep(db, input, input.step, new Date(input.at), { status: input.status });
+    },
+  };
+}
+
+export type MessagingActivities = ReturnType<typeof createMessagingActivities>;

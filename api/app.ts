@@ -1,0 +1,47 @@
+/** The Express app factory: middleware, every route, the docs and the error handler. */
+import express from 'express';
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
+import { createAuthenticator } from './auth';
+import type { ApiDeps } from './deps';
+import { errorMiddleware, notFoundMiddleware } from './errors';
+import { buildOpenApi, docsRouter } from './openapi';
+import { mountRoutes, type RouteSpec } from './routing';
+import { healthRoutes } from './routes/health';
+import { messageRoutes } from './routes/messages';
+import { profileRoutes } from './routes/profiles';
+import { publicUrl } from '../config';
+
+export const API_VERSION = '0.1.0';
+
+export function allRoutes(deps: ApiDeps): RouteSpec[] {
+  return [...healthRoutes(deps), ...profileRoutes(deps), ...messageRoutes(deps)];
+}
+
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      // The caller's request id when it sends one, so a request can be followed across services.
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+  app.use(deps.metrics.timeRequests);
+  app.use(express.json({ limit: '5mb' }));
+
+  const routes = allRoutes(deps);
+  app.use(docsRouter(buildOpenApi(routes, { version: API_VERSION, serverUrl: deps.config.PUBLIC_URL ?? publicUrl(deps.config) })));
+  app.use(mountRoutes(routes, createAuthenticator(deps.db)));
+  app.use(notFoundMiddleware);
+  app.use(errorMiddleware);
+  return app;
+}

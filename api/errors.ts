@@ -1,0 +1,61 @@
+/**
+ * The one error type and the one error middleware: every failure leaves the API as
+ * `{ "error": { "code", "message", "details" } }` with the right status and no stack trace.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import { isDuplicateKey } from '../data/db';
+
+export interface ErrorDetail {
+  path?: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** zod issues → 400 naming each failing field as `body.x.y`, `query.x` or `params.x`. */
+export function validationError(where: 'body' | 'query' | 'params', error: z.ZodError): ApiError {
+  const details = error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+  const first = details[0];
+  return new ApiError(400, 'invalid_request', first ? `${first.path}: ${first.message}` : 'invalid request', details);
+}
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string().optional(), message: z.string() })),
+  }),
+});
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.parse.failed') return new ApiError(400, 'malformed_json', 'the request body is not valid JSON', [{ path: 'body', message: e.message ?? 'parse error' }]);
+  if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'the request body is too large');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new ApiError(415, 'unsupported_encoding', e.message ?? 'unsupported encoding');
+  if (isDuplicateKey(err)) return new ApiError(409, 'conflict', 'a record with the same key already exists');
+  if (err instanceof WorkflowNotFoundError) return new ApiError(404, 'not_found', 'no such workflow');
+  return new ApiError(500, 'internal', 'internal error');
+}
+
+export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
+  const apiError = toApiError(err);
+  if (apiError.status >= 500) req.log?.error({ err }, 'request failed');
+  res.status(apiError.status).set(apiError.headers).json({ error: { code: apiError.code, message: apiError.message, details: apiError.details } });
+};
+
+export const notFoundMiddleware: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`));
+};

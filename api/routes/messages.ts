@@ -1,0 +1,67 @@
+import { ApiError } from '../errors';
+import { appIdOf } from '../auth';
+import type { ApiDeps } from '../deps';
+import { route } from '../routing';
+import { acceptMessage, ProfileNotFoundError } from '../../messages/acceptMessage';
+import { toMessageView } from '../../messages/messageView';
+import { recordReceipt } from '../../messages/recordReceipt';
+import { messageAcceptedSchema, messageCreateSchema, messageIdParams, messageViewSchema, receiptSchema } from '../../messages/schemas';
+import { verifyReceiptToken } from '../../lib/receiptTokens';
+import { z } from 'zod';
+
+export function messageRoutes(deps: ApiDeps) {
+  const { db, config, metrics } = deps;
+  return [
+    route({
+      method: 'post', path: '/v1/messages', tag: 'messages', access: 'operator',
+      summary: 'Send one message: push, then SMS if the device does not confirm delivery in time',
+      body: messageCreateSchema,
+      responses: {
+        202: { description: 'accepted; follow statusUrl', schema: messageAcceptedSchema },
+        200: { description: 'the same idempotencyKey was seen before: the first message', schema: messageAcceptedSchema },
+        404: { description: 'no profile with that externalId' },
+      },
+      handler: async ({ body, req, res }) => {
+        const appId = appIdOf(req);
+        try {
+          const { message, created } = await acceptMessage(deps, appId, body);
+          if (created) metrics.messagesAccepted.inc({ category: message.category });
+          res.status(created ? 202 : 200).json({ id: message._id, status: message.status, statusUrl: `/v1/messages/${message._id}` });
+        } catch (err) {
+          if (err instanceof ProfileNotFoundError) {
+            throw new ApiError(404, 'not_found', `no profile with externalId ${body.to.externalId}`, [{ path: 'body.to.externalId', message: 'no such profile' }]);
+          }
+          throw err;
+        }
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/messages/:id', tag: 'messages', access: 'operator',
+      summary: 'A message with its status, the time of each step, and each delivery with the gate decision',
+      params: messageIdParams,
+      responses: { 200: { description: 'the message', schema: messageViewSchema }, 404: { description: 'no such message' } },
+      handler: async ({ params, req, res }) => {
+        const appId = appIdOf(req);
+        const message = await db.messages.findOne({ _id: params.id, appId }).lean();
+        if (!message) throw new ApiError(404, 'not_found', `no message ${params.id}`);
+        const deliveries = await db.deliveries.find({ appId, messageId: params.id }).sort({ createdAt: 1 }).lean();
+        res.json(toMessageView(message, deliveries));
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/receipts', tag: 'messages', access: 'public',
+      summary: 'Device SDK: report a push as delivered or opened (authenticated by the receipt token in the payload)',
+      body: receiptSchema,
+      responses: { 202: { description: 'recorded', schema: z.object({ accepted: z.literal(true) }) }, 401: { description: 'bad receipt token' }, 404: { description: 'no such message' } },
+      handler: async ({ body, res }) => {
+        if (!verifyReceiptToken(config.RECEIPT_SECRET, body.appId, body.messageId, body.token)) {
+          throw new ApiError(401, 'unauthorized', 'invalid receipt token', [{ path: 'body.token', message: 'does not match the message' }]);
+        }
+        const found = await recordReceipt(deps, { appId: body.appId, messageId: body.messageId, status: body.status, at: body.at ? new Date(body.at) : new Date() });
+        if (!found) throw new ApiError(404, 'not_found', `no message ${body.messageId}`);
+        metrics.receipts.inc({ status: body.status });
+        res.status(202).json({ accepted: true });
+      },
+    }),
+  ];
+}

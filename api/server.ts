@@ -1,0 +1,65 @@
+/**
+ * The API's composition root: one MongoDB connection and one Temporal client, created at
+ * boot and injected into the app. Shutdown closes HTTP first (no new work), then the
+ * database, then Temporal.
+ */
+import { Client, Connection } from '@temporalio/client';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exitOnConfigError, loadConfig, type Config } from '../config';
+import { connectDb } from '../data/db';
+import { createLogger, type Logger } from '../lib/logger';
+import { createApp } from './app';
+import { createMetrics } from './metrics';
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startApi(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningApi> {
+  const db = await connectDb(config.MONGODB_URI);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ db, temporal, config, logger, metrics: createMetrics() });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${config.HOST}:${port}`,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await db.close();
+      await connection.close();
+    },
+  };
+}
+
+if (require.main === module) {
+  const logger = createLogger();
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    exitOnConfigError(err);
+  }
+  startApi(config, logger)
+    .then((api) => {
+      logger.info({ url: api.url }, 'API listening');
+      const shutdown = () => void api.close().then(() => process.exit(0));
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    })
+    .catch((err: unknown) => {
+      logger.fatal({ err }, 'API failed to start');
+      process.exit(1);
+    });
+}

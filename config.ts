@@ -1,0 +1,63 @@
+/**
+ * Configuration from the environment, validated once at boot. A bad value stops the
+ * process with one line naming the variable (see `exitOnConfigError`).
+ */
+import { z } from 'zod';
+
+const url = z.url();
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: url.optional().describe('Base URL clients use to reach the API (default http://HOST:PORT)'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URI'),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:/\s]+:\d+$/, 'must be host:port'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('rota'),
+
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
+  SMTP_FROM: z.string().min(3).default('Rota <no-reply@rota.local>'),
+  PUSH_PROVIDER_URL: url,
+  SMS_PROVIDER_URL: url,
+  SMS_SENDER: z.string().min(1).max(11).default('ROTA'),
+
+  /** Signs the receipt tokens carried in push payloads (device SDKs return them with receipts). */
+  RECEIPT_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  /** Default push→SMS fallback wait when a message names none. */
+  FALLBACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(300),
+
+  ROTA_DEMO_API_KEY: z
+    .string()
+    .regex(/^rota_[a-z0-9]{8}_[A-Za-z0-9]{24,}$/, 'must look like rota_<8 lowercase letters or digits>_<24+ letters or digits>')
+    .optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+export function publicUrl(config: Config, port = config.PORT): string {
+  return config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
+}
+
+/** Entry points call this around boot so a bad variable is one line and exit code 78 (EX_CONFIG). */
+export function exitOnConfigError(err: unknown): never {
+  if (err instanceof ConfigError) {
+    console.error(`rota: ${err.message}`);
+    process.exit(78);
+  }
+  throw err;
+}

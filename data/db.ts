@@ -1,0 +1,41 @@
+/** One MongoDB connection and the models bound to it; the rest of Rota gets a `Db`. */
+import mongoose, { type Connection } from 'mongoose';
+import { apiKeySchema } from './models/apiKeys';
+import { appSchema } from './models/apps';
+import { deliverySchema } from './models/deliveries';
+import { messageSchema } from './models/messages';
+import { profileSchema } from './models/profiles';
+
+function bindModels(conn: Connection) {
+  return {
+    apps: conn.model('App', appSchema, 'apps'),
+    apiKeys: conn.model('ApiKey', apiKeySchema, 'apiKeys'),
+    profiles: conn.model('Profile', profileSchema, 'profiles'),
+    messages: conn.model('Message', messageSchema, 'messages'),
+    deliveries: conn.model('Delivery', deliverySchema, 'deliveries'),
+  };
+}
+
+export type Models = ReturnType<typeof bindModels>;
+export type Db = Models & { conn: Connection; ping(): Promise<void>; close(): Promise<void> };
+
+export async function connectDb(uri: string): Promise<Db> {
+  const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000, autoIndex: false }).asPromise();
+  const models = bindModels(conn);
+  // Indexes once at connect (not per model lazily), so a duplicate key is caught from the first write.
+  await Promise.all(Object.values(models).map((m) => m.createIndexes()));
+  return {
+    ...models,
+    conn,
+    async ping() {
+      await conn.db!.admin().ping();
+    },
+    async close() {
+      await conn.close();
+    },
+  };
+}
+
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}

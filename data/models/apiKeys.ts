@@ -1,0 +1,24 @@
+import { Schema } from 'mongoose';
+import { ROLES, type Role } from '../../domain/auth';
+
+/** Only the SHA-256 of the key's secret part is stored; the key itself is shown once. */
+export interface ApiKeyDoc {
+  /** The public key id, the middle part of `rota_<id>_<secret>`. */
+  _id: string;
+  appId: string;
+  name: string;
+  secretHash: string;
+  roles: Role[];
+  createdAt: Date;
+}
+
+export const apiKeySchema = new Schema<ApiKeyDoc>(
+  {
+    _id: { type: String, required: true },
+    appId: { type: String, required: true, index: true },
+    name: { type: String, required: true },
+    secretHash: { type: String, required: true },
+    roles: { type: [String], enum: ROLES, required: true },
+  },
+  { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
+);

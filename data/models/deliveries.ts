@@ -1,0 +1,51 @@
+import { Schema } from 'mongoose';
+import { CHANNELS, MESSAGE_CATEGORIES, type Channel, type MessageCategory } from '../../domain/messages';
+import { tenantScoped } from '../tenantScope';
+
+export const DELIVERY_STATES = ['pending', 'sent', 'failed'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/**
+ * The idempotency record of one provider call. `_id` is deterministic
+ * (`{messageId}:{channel}[:{device}]`): written `pending` before the call, completed after,
+ * and passed to the provider as its idempotency key, so a retried or replayed activity
+ * never sends twice.
+ */
+export interface DeliveryDoc {
+  _id: string;
+  appId: string;
+  messageId: string;
+  profileId: string;
+  channel: Channel;
+  category: MessageCategory;
+  recipient: string;
+  state: DeliveryState;
+  attempts: number;
+  providerMessageId?: string;
+  error?: string;
+  /** The gate's answer and what it was based on. */
+  decision: { allowed: boolean; reason: string };
+  createdAt: Date;
+  sentAt?: Date;
+}
+
+export const deliverySchema = new Schema<DeliveryDoc>(
+  {
+    _id: { type: String, required: true },
+    appId: { type: String, required: true },
+    messageId: { type: String, required: true },
+    profileId: { type: String, required: true },
+    channel: { type: String, enum: CHANNELS, required: true },
+    category: { type: String, enum: MESSAGE_CATEGORIES, required: true },
+    recipient: { type: String, required: true },
+    state: { type: String, enum: DELIVERY_STATES, required: true },
+    attempts: { type: Number, default: 0 },
+    providerMessageId: String,
+    error: String,
+    decision: { allowed: Boolean, reason: String },
+    sentAt: Date,
+  },
+  { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
+);
+deliverySchema.index({ appId: 1, messageId: 1 });
+deliverySchema.plugin(tenantScoped);

@@ -1,0 +1,42 @@
+import { Schema } from 'mongoose';
+import { MESSAGE_CATEGORIES, MESSAGE_STATUSES, type MessageCategory, type MessageStatus, type MessageStep } from '../../domain/messages';
+import { tenantScoped } from '../tenantScope';
+
+/** One message to one profile: its content, and the timeline the operator reads. */
+export interface MessageDoc {
+  _id: string;
+  appId: string;
+  profileId: string;
+  externalId: string;
+  category: MessageCategory;
+  push: { title: string; body: string };
+  sms?: { text: string };
+  fallbackTimeoutMs: number;
+  idempotencyKey?: string;
+  status: MessageStatus;
+  timeline: Partial<Record<MessageStep, Date>>;
+  /** Why a channel was skipped, by channel. */
+  reasons: Partial<Record<'push' | 'sms', string>>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const messageSchema = new Schema<MessageDoc>(
+  {
+    _id: { type: String, required: true },
+    appId: { type: String, required: true },
+    profileId: { type: String, required: true },
+    externalId: { type: String, required: true },
+    category: { type: String, enum: MESSAGE_CATEGORIES, required: true },
+    push: { title: { type: String, required: true }, body: { type: String, required: true } },
+    sms: { text: String },
+    fallbackTimeoutMs: { type: Number, required: true },
+    idempotencyKey: String,
+    status: { type: String, enum: MESSAGE_STATUSES, required: true },
+    timeline: { type: Schema.Types.Mixed, default: {} },
+    reasons: { type: Schema.Types.Mixed, default: {} },
+  },
+  { timestamps: true, versionKey: false, minimize: false },
+);
+messageSchema.index({ appId: 1, profileId: 1, createdAt: -1 });
+messageSchema.plugin(tenantScoped);

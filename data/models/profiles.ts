@@ -1,0 +1,56 @@
+import { Schema } from 'mongoose';
+import { tenantScoped } from '../tenantScope';
+
+export const PLATFORMS = ['ios', 'android', 'web'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export interface Device {
+  token: string;
+  platform: Platform;
+  timeZone?: string;
+  locale?: string;
+  appVersion?: string;
+  pushEnabled: boolean;
+  updatedAt: Date;
+}
+
+export interface ProfileDoc {
+  _id: string;
+  appId: string;
+  externalId: string;
+  email?: string;
+  msisdn?: string;
+  devices: Device[];
+  attributes: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const deviceSchema = new Schema<Device>(
+  {
+    token: { type: String, required: true },
+    platform: { type: String, enum: PLATFORMS, required: true },
+    timeZone: String,
+    locale: String,
+    appVersion: String,
+    pushEnabled: { type: Boolean, default: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+export const profileSchema = new Schema<ProfileDoc>(
+  {
+    _id: { type: String, required: true },
+    appId: { type: String, required: true },
+    externalId: { type: String, required: true },
+    email: String,
+    msisdn: String,
+    devices: { type: [deviceSchema], default: [] },
+    attributes: { type: Schema.Types.Mixed, default: {} },
+  },
+  { timestamps: true, versionKey: false, minimize: false },
+);
+profileSchema.index({ appId: 1, externalId: 1 }, { unique: true });
+profileSchema.index({ appId: 1, 'devices.token': 1 });
+profileSchema.plugin(tenantScoped);

@@ -1,0 +1,133 @@
+/**
+ * `npm run dev`: the whole of Rota on one machine in one terminal: Temporal dev server,
+ * FerretDB, the SMTP sink, the push and SMS simulators, the API and a worker. Seeds the
+ * demo app and prints what a person needs to start. Ctrl-C stops everything.
+ *
+ * Data lives in `.rota/` (Temporal's and FerretDB's SQLite files), so a restart keeps it.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { startApi } from './api/server';
+import { exitOnConfigError, loadConfig } from './config';
+import { connectDb } from './data/db';
+import { freePort, startStack } from './infra/stack';
+import { MissingPrerequisiteError } from './infra/tools';
+import { randomToken } from './lib/ids';
+import { createLogger } from './lib/logger';
+import { startPushSimulator } from './simulators/pushSimulator';
+import { startSmsSimulator } from './simulators/smsSimulator';
+import { seedDemoApp } from './tenants/apiKeys';
+import { startWorker } from './worker';
+
+const dataDir = path.resolve(process.env.ROTA_DATA_DIR ?? '.rota');
+
+/** The usual port when it is free, any free port otherwise: a second checkout can run beside the first. */
+async function portOr(preferred: number): Promise<number> {
+  const free = await new Promise<boolean>((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(preferred, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+  return free ? preferred : freePort();
+}
+
+/** Secrets made once per data folder, so receipts and the demo key survive a restart. */
+function devSecrets(): { receiptSecret: string } {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { receiptSecret: string };
+  const secrets = { receiptSecret: randomToken(40) };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
+  const apiPort = process.env.PORT ? Number(process.env.PORT) : await portOr(3000);
+  const stack = await startStack({
+    dataDir,
+    temporalUi: true,
+    ports: { temporal: await portOr(7233), temporalUi: await portOr(8233), mongo: await portOr(27017), smtp: await portOr(1025), smtpApi: await portOr(8025) },
+  });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const push = await startPushSimulator({ port: await portOr(4010), receiptUrl: `${apiUrl}/v1/receipts` });
+  const sms = await startSmsSimulator({ port: await portOr(4020) });
+
+  let config;
+  try {
+    config = loadConfig({
+      ...process.env,
+      PORT: String(apiPort),
+      MONGODB_URI: stack.mongoUri,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      SMTP_URL: stack.smtpUrl,
+      PUSH_PROVIDER_URL: process.env.PUSH_PROVIDER_URL ?? push.url,
+      SMS_PROVIDER_URL: process.env.SMS_PROVIDER_URL ?? sms.url,
+      RECEIPT_SECRET: process.env.RECEIPT_SECRET ?? devSecrets().receiptSecret,
+    });
+  } catch (err) {
+    await stack.stop();
+    exitOnConfigError(err);
+  }
+
+  const db = await connectDb(config.MONGODB_URI);
+  const demoKey = await seedDemoApp(db, config.ROTA_DEMO_API_KEY ?? readSavedDemoKey());
+  saveDemoKey(demoKey);
+  await db.close();
+
+  const api = await startApi(config, logger);
+  const worker = await startWorker(config);
+
+  console.log(
+    [
+      '',
+      'Rota is running.',
+      `  API            ${api.url}`,
+      `  API docs       ${api.url}/docs`,
+      `  Temporal UI    ${stack.temporalUiUrl ?? '(external Temporal)'}`,
+      `  Demo API key   ${demoKey}`,
+      `  Push simulator ${push.url}   SMS simulator ${sms.url}`,
+      ...stack.description.map((d) => `  ${d}`),
+      '',
+      `Try: curl -s ${api.url}/readyz`,
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('rota: stopping…');
+    await worker.stop();
+    await api.close();
+    await Promise.all([push.close(), sms.close()]);
+    await stack.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  worker.done.catch((err: unknown) => {
+    logger.fatal({ err }, 'worker failed');
+    void stop();
+  });
+}
+
+function readSavedDemoKey(): string | undefined {
+  const file = path.join(dataDir, 'demo-api-key');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+function saveDemoKey(key: string): void {
+  writeFileSync(path.join(dataDir, 'demo-api-key'), `${key}\n`, { mode: 0o600 });
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof MissingPrerequisiteError) {
+    console.error(`rota: ${err.message}`);
+    process.exit(1);
+  }
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,12 @@
+// Runs before `npm run dev` and `npm test`: installs the npm dependencies when node_modules
+// is missing or older than package-lock.json, so each of those is the one command a fresh
+// machine needs. Plain Node with no imports beyond built-ins: it runs before any install.
+import { execSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+
+const marker = 'node_modules/.package-lock.json';
+const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync('package-lock.json').mtimeMs;
+if (stale) {
+  console.log('rota: installing npm dependencies (npm ci)…');
+  execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+}

@@ -1,0 +1,190 @@
+/**
+ * Starts the infrastructure Rota runs on (Temporal, a MongoDB-wire server, SMTP), used by
+ * `npm run dev` and by the test suite. For each server, in order: an address from the
+ * environment, a binary on disk or built from the registries (infra/tools.ts), and last
+ * the SDK's / mongodb-memory-server's own download.
+ */
+import { Connection } from '@temporalio/client';
+import mongoose from 'mongoose';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { startSmtpSink } from '../simulators/smtpSink';
+import { startProcess, waitUntilReady, type ManagedProcess } from './processes';
+import { FERRETDB_VERSION, MissingPrerequisiteError, resolveFerretDb, resolveTemporalCli, type ResolvedTool } from './tools';
+
+export interface StackPorts {
+  temporal?: number;
+  temporalUi?: number;
+  mongo?: number;
+  smtp?: number;
+  smtpApi?: number;
+}
+
+export interface StackOptions {
+  dataDir: string;
+  ports?: StackPorts;
+  /** Serve Temporal's web UI (dev) or not (tests). */
+  temporalUi?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Stack {
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  mongoUri: string;
+  smtpUrl: string;
+  /** Mailpit-shaped HTTP API of the SMTP sink, when Rota runs the sink. */
+  smtpApiUrl?: string;
+  /** One line per server saying what was used. */
+  description: string[];
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function sourceText(tool: ResolvedTool): string {
+  return tool.source === 'built' ? `built now into ${tool.path}` : `${tool.source === 'path' ? 'from PATH' : 'cached'}: ${tool.path}`;
+}
+
+interface Started {
+  address: string;
+  description: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+async function temporalReady(address: string): Promise<void> {
+  const conn = await Connection.connect({ address, connectTimeout: 1000 });
+  try {
+    await conn.workflowService.describeNamespace({ namespace: 'default' });
+  } finally {
+    await conn.close();
+  }
+}
+
+export async function startTemporal(opts: StackOptions): Promise<Started> {
+  const env = opts.env ?? process.env;
+  if (env.TEMPORAL_ADDRESS) {
+    return { address: env.TEMPORAL_ADDRESS, description: `Temporal: ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS)`, stop: async () => {} };
+  }
+  const cli = await resolveTemporalCli();
+  if (cli) {
+    const port = opts.ports?.temporal ?? (await freePort());
+    const uiPort = opts.ports?.temporalUi ?? (await freePort());
+    mkdirSync(opts.dataDir, { recursive: true });
+    const args = [
+      'server', 'start-dev',
+      '--ip', '127.0.0.1',
+      '--port', String(port),
+      '--db-filename', path.join(opts.dataDir, 'temporal.sqlite'),
+      '--sqlite-pragma', 'journal_mode=WAL',
+      '--sqlite-pragma', 'synchronous=OFF',
+      '--log-level', 'warn',
+      '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+      '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
+      ...(opts.temporalUi ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ];
+    const proc = startProcess('temporal', cli.path, args, { logDir: opts.dataDir });
+    const address = `127.0.0.1:${port}`;
+    await waitUntilReady(proc, 'Temporal dev server', () => temporalReady(address));
+    return {
+      address,
+      uiUrl: opts.temporalUi ? `http://127.0.0.1:${uiPort}` : undefined,
+      description: `Temporal: dev server (Temporal CLI, ${sourceText(cli)}) at ${address}`,
+      stop: () => proc.stop(),
+    };
+  }
+  // Last resort: the SDK downloads a dev server (works on a laptop with internet).
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  try {
+    const testEnv = await TestWorkflowEnvironment.createLocal();
+    const address = testEnv.address;
+    return { address, description: `Temporal: dev server downloaded by the SDK at ${address}`, stop: () => testEnv.teardown() };
+  } catch (err) {
+    throw new MissingPrerequisiteError(
+      `Temporal: set TEMPORAL_ADDRESS, put the temporal CLI on PATH, or install Go >= 1.25 to build it (the SDK download failed: ${String(err)})`,
+    );
+  }
+}
+
+async function mongoReady(uri: string): Promise<void> {
+  const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 1000 }).asPromise();
+  try {
+    await conn.db!.admin().ping();
+  } finally {
+    await conn.close();
+  }
+}
+
+export async function startMongo(opts: StackOptions): Promise<Started> {
+  const env = opts.env ?? process.env;
+  if (env.MONGODB_URI) {
+    return { address: env.MONGODB_URI, description: `MongoDB: ${env.MONGODB_URI} (MONGODB_URI)`, stop: async () => {} };
+  }
+  const ferret = await resolveFerretDb();
+  if (ferret) {
+    const port = opts.ports?.mongo ?? (await freePort());
+    const dir = path.join(opts.dataDir, 'ferretdb');
+    const proc = startProcess('ferretdb', ferret.path, ['--listen-addr', `127.0.0.1:${port}`, '--sqlite-dir', dir], { logDir: opts.dataDir });
+    const uri = `mongodb://127.0.0.1:${port}/rota`;
+    await waitUntilReady(proc, 'FerretDB', () => mongoReady(uri));
+    return { address: uri, description: `MongoDB wire: FerretDB ${FERRETDB_VERSION} over SQLite (${sourceText(ferret)}) at ${uri}`, stop: () => proc.stop() };
+  }
+  try {
+    const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+    const server = await MongoMemoryServer.create();
+    const uri = server.getUri('rota');
+    return { address: uri, description: `MongoDB: mongod from mongodb-memory-server at ${uri}`, stop: async () => void (await server.stop()) };
+  } catch (err) {
+    throw new MissingPrerequisiteError(
+      `MongoDB: set MONGODB_URI, or install Go >= 1.25 to build FerretDB (the mongod download failed: ${String(err)})`,
+    );
+  }
+}
+
+export async function startSmtp(opts: StackOptions): Promise<Started & { apiUrl?: string }> {
+  const env = opts.env ?? process.env;
+  if (env.SMTP_URL) {
+    return { address: env.SMTP_URL, description: `SMTP: ${env.SMTP_URL} (SMTP_URL)`, stop: async () => {} };
+  }
+  const sink = await startSmtpSink({ smtpPort: opts.ports?.smtp, apiPort: opts.ports?.smtpApi });
+  return { address: sink.smtpUrl, apiUrl: sink.apiUrl, description: `SMTP: Rota's SMTP sink at ${sink.smtpUrl} (messages at ${sink.apiUrl}/api/v1/messages)`, stop: () => sink.close() };
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const started: Started[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop();
+  };
+  try {
+    // Sequential on purpose: on a cold machine each may build a tool, and two Go builds at once would thrash 2 cores.
+    const temporal = await startTemporal(opts);
+    started.push(temporal);
+    const mongo = await startMongo(opts);
+    started.push(mongo);
+    const smtp = await startSmtp(opts);
+    started.push(smtp);
+    return {
+      temporalAddress: temporal.address,
+      temporalUiUrl: temporal.uiUrl,
+      mongoUri: mongo.address,
+      smtpUrl: smtp.address,
+      smtpApiUrl: smtp.apiUrl,
+      description: started.map((s) => s.description),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,40 @@
+/** Ids. Business keys are derived, never random, wherever a retry must land on the same record. */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+
+function digest(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex');
+}
+
+/** A message id: derived from the client's idempotency key when it gives one, so a retried request is the same message. */
+export function newMessageId(appId: string, idempotencyKey?: string): string {
+  if (!idempotencyKey) return randomUUID();
+  // A version-8 (custom) UUID from the hash, so it has the same shape as a random one.
+  const h = digest('message', appId, idempotencyKey);
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function newProfileId(): string {
+  return `prf_${randomUUID().replaceAll('-', '')}`;
+}
+
+/** One push delivery per device: the token is hashed so it never appears in an id or log. */
+export function pushDeliveryId(messageId: string, token: string): string {
+  return `${messageId}:push:${digest(token).slice(0, 16)}`;
+}
+
+export function smsDeliveryId(messageId: string): string {
+  return `${messageId}:sms`;
+}
+
+export function sha256(text: string): string {
+  return digest(text);
+}
+
+/** Lowercase letters and digits, for the public part of API keys and app ids. */
+export function randomToken(length: number, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (const b of bytes) out += alphabet[b % alphabet.length];
+  return out;
+}

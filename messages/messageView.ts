@@ -1,0 +1,35 @@
+import type { DeliveryDoc } from '../data/models/deliveries';
+import type { MessageDoc } from '../data/models/messages';
+import { OUTCOME_TEXT, type MessageStep } from '../domain/messages';
+import type { MessageView } from './schemas';
+
+/** Tokens and numbers are personal data: the status view shows only their ends. */
+export function maskRecipient(value: string): string {
+  return value.length <= 6 ? '***' : `${value.slice(0, 3)}…${value.slice(-3)}`;
+}
+
+export function toMessageView(m: MessageDoc, deliveries: DeliveryDoc[]): MessageView {
+  const timeline = (Object.entries(m.timeline) as [MessageStep, Date][])
+    .map(([step, at]) => ({ step, at: new Date(at).toISOString() }))
+    .sort((a, b) => a.at.localeCompare(b.at));
+  return {
+    id: m._id,
+    to: { externalId: m.externalId, profileId: m.profileId },
+    category: m.category,
+    status: m.status,
+    outcome: OUTCOME_TEXT[m.status],
+    fallbackAfterSeconds: m.fallbackTimeoutMs / 1000,
+    timeline,
+    skipped: m.reasons,
+    deliveries: deliveries.map((d) => ({
+      channel: d.channel,
+      state: d.state,
+      recipient: maskRecipient(d.recipient),
+      decision: d.decision,
+      attempts: d.attempts,
+      ...(d.sentAt ? { sentAt: d.sentAt.toISOString() } : {}),
+      ...(d.error ? { error: d.error } : {}),
+    })),
+    createdAt: m.createdAt.toISOString(),
+  };
+}

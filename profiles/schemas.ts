@@ -1,0 +1,65 @@
+/** Request and response shapes of the profile API: one source for validation, types and OpenAPI. */
+import { z } from 'zod';
+import { PLATFORMS } from '../data/models/profiles';
+import { normalizeMsisdn } from '../lib/phone';
+
+export const msisdnSchema = z
+  .string()
+  .transform((v, ctx) => {
+    const e164 = normalizeMsisdn(v);
+    if (!e164) {
+      ctx.addIssue({ code: 'custom', message: 'must be an E.164 number (+905321234567) or a Turkish mobile number (05321234567)' });
+      return z.NEVER;
+    }
+    return e164;
+  })
+  .describe('E.164, or a Turkish national mobile form such as 05321234567; stored as E.164');
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const deviceInputSchema = z.strictObject({
+  token: z.string().min(1).max(4096).describe('Push token; in development, sim-delivers-…, sim-silent-… or sim-unregistered-… pick the simulated device'),
+  platform: z.enum(PLATFORMS),
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Istanbul').optional(),
+  locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 locale such as tr-TR').optional(),
+  appVersion: z.string().max(64).optional(),
+  pushEnabled: z.boolean().default(true),
+});
+
+export const externalIdSchema = z.string().min(1).max(128).regex(/^[^\s]+$/, 'must not contain white space');
+
+export const profileUpsertSchema = z.strictObject({
+  externalId: externalIdSchema.describe('Your own id for the person; unique per app'),
+  email: z.email().transform((v) => v.toLowerCase()).optional(),
+  msisdn: msisdnSchema.optional(),
+  devices: z.array(deviceInputSchema).max(20).optional().describe('Registered or updated by token; a token moves to the profile that registers it last'),
+});
+export type ProfileUpsert = z.infer<typeof profileUpsertSchema>;
+
+export const profileViewSchema = z.object({
+  id: z.string(),
+  externalId: z.string(),
+  email: z.string().optional(),
+  msisdn: z.string().optional(),
+  devices: z.array(
+    z.object({
+      token: z.string(),
+      platform: z.enum(PLATFORMS),
+      timeZone: z.string().optional(),
+      locale: z.string().optional(),
+      appVersion: z.string().optional(),
+      pushEnabled: z.boolean(),
+      updatedAt: z.iso.datetime(),
+    }),
+  ),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type ProfileView = z.infer<typeof profileViewSchema>;

@@ -1,0 +1,35 @@
+/** E-mail over SMTP with nodemailer. `Message-ID` is derived from the delivery id, so a resend is recognisable downstream. */
+import nodemailer from 'nodemailer';
+
+export interface EmailRequest {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  reference: string;
+}
+
+export interface EmailProvider {
+  send(req: EmailRequest): Promise<{ providerMessageId: string }>;
+  close(): void;
+}
+
+export function createSmtpEmailProvider(smtpUrl: string, from: string): EmailProvider {
+  const transport = nodemailer.createTransport(smtpUrl);
+  return {
+    async send(req) {
+      const info = await transport.sendMail({
+        from,
+        to: req.to,
+        subject: req.subject,
+        text: req.text,
+        html: req.html,
+        messageId: `<${req.reference}@rota>`,
+      });
+      return { providerMessageId: info.messageId };
+    },
+    close() {
+      transport.close();
+    },
+  };
+}

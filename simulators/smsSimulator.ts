@@ -1,0 +1,65 @@
+/**
+ * SMS gateway simulator: `POST /sms/send {to, from, text, reference}`. Numbers must be
+ * E.164; a repeated `reference` is answered with the first send and not counted again.
+ * `GET /sim/sms?reference=` or `?to=` lists what was sent.
+ */
+import { randomUUID } from 'node:crypto';
+import { createSimApp, listen, type SimServer } from './simServer';
+
+export interface SimulatedSms {
+  id: string;
+  to: string;
+  from: string;
+  text: string;
+  reference: string;
+  receivedAt: string;
+}
+
+export interface SmsSimulator extends SimServer {
+  messages: SimulatedSms[];
+}
+
+const E164 = /^\+[1-9]\d{7,14}$/;
+
+export async function startSmsSimulator(opts: { port?: number } = {}): Promise<SmsSimulator> {
+  const { app, faultInjection } = createSimApp();
+  const messages: SimulatedSms[] = [];
+  const byReference = new Map<string, SimulatedSms>();
+
+  app.post('/sms/send', faultInjection, (req, res) => {
+    const { to, from, text, reference } = req.body as Partial<Record<string, unknown>>;
+    const bad = [
+      typeof to !== 'string' || !E164.test(to) ? 'to: must be an E.164 number' : undefined,
+      typeof text !== 'string' || !text ? 'text: required' : undefined,
+      typeof reference !== 'string' || !reference ? 'reference: required' : undefined,
+    ].filter(Boolean);
+    if (bad.length > 0) {
+      res.status(400).json({ error: { code: 'invalid_request', message: bad.join('; ') } });
+      return;
+    }
+    const seen = byReference.get(reference as string);
+    if (seen) {
+      res.json({ id: seen.id, status: 'accepted', duplicate: true });
+      return;
+    }
+    const sms: SimulatedSms = {
+      id: randomUUID(),
+      to: to as string,
+      from: typeof from === 'string' ? from : '',
+      text: text as string,
+      reference: reference as string,
+      receivedAt: new Date().toISOString(),
+    };
+    messages.push(sms);
+    byReference.set(sms.reference, sms);
+    res.json({ id: sms.id, status: 'accepted' });
+  });
+
+  app.get('/sim/sms', (req, res) => {
+    const { reference, to } = req.query;
+    const list = messages.filter((m) => (typeof reference !== 'string' || m.reference.startsWith(reference)) && (typeof to !== 'string' || m.to === to));
+    res.json({ total: list.length, messages: list });
+  });
+
+  return { ...(await listen(app, opts.port)), messages };
+}

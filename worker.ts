@@ -1,0 +1,77 @@
+/**
+ * The worker's composition root: connects to Temporal and MongoDB, builds the providers
+ * from config, registers workflows and activities. `npm run worker` runs it alone;
+ * `npm run dev` runs it beside the API.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { exitOnConfigError, loadConfig, type Config } from './config';
+import { connectDb, type Db } from './data/db';
+import { createLogger } from './lib/logger';
+import { createHttpPushProvider } from './providers/push';
+import { createHttpSmsProvider } from './providers/sms';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const workflowsPath = require.resolve('./workflows');
+
+export function activitiesFromConfig(config: Config, db: Db) {
+  return createActivities({
+    db,
+    push: createHttpPushProvider(config.PUSH_PROVIDER_URL),
+    sms: createHttpSmsProvider(config.SMS_PROVIDER_URL),
+    receiptSecret: config.RECEIPT_SECRET,
+    smsSender: config.SMS_SENDER,
+  });
+}
+
+export async function startWorker(config: Config, extra: Partial<WorkerOptions> = {}): Promise<RunningWorker> {
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const db = await connectDb(config.MONGODB_URI);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowsPath,
+    activities: activitiesFromConfig(config, db),
+    ...extra,
+  });
+  const done = worker.run().finally(async () => {
+    await db.close();
+    await connection.close();
+  });
+  return {
+    worker,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+if (require.main === module) {
+  const logger = createLogger();
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    exitOnConfigError(err);
+  }
+  // The worker stops itself on SIGINT/SIGTERM (the SDK's default shutdown signals), finishing in-flight tasks.
+  startWorker(config)
+    .then(({ done }) => {
+      logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+      return done;
+    })
+    .then(() => logger.info('worker stopped'))
+    .catch((err: unknown) => {
+      logger.fatal({ err }, 'worker failed');
+      process.exit(1);
+    });
+}

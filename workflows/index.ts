@@ -1,0 +1,2 @@
+/** Every workflow the worker registers. Workflow code only: no I/O, no Node built-ins (lint-enforced). */
+export { pushWithSmsFallback } from './pushWithSmsFallback';

@@ -1,0 +1,63 @@
+/**
+ * Push with SMS fallback, one workflow per message (`message:{appId}:{messageId}`):
+ * push → wait for the device receipt (a signal) up to the fallback timeout → SMS only if
+ * no receipt came and the gate allows it. Every send goes through an activity that keeps
+ * a delivery record, so a replay or a worker restart never sends twice.
+ */
+import { condition, defineQuery, defineSignal, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { MessageStatus, MessageWorkflowInput, Receipt } from '../domain/messages';
+
+export const receiptSignal = defineSignal<[Receipt]>('receipt');
+export const messageStatusQuery = defineQuery<MessageStatus>('status');
+
+export function messageWorkflowId(appId: string, messageId: string): string {
+  return `message:${appId}:${messageId}`;
+}
+
+// Provider calls: retried with backoff through 5xx/429 storms for up to an hour, after which the message is stale.
+const sends = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['MessageNotFound'] },
+});
+// Bookkeeping writes to MongoDB: short, retried until the database answers.
+const records = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
+});
+
+export async function pushWithSmsFallback(input: MessageWorkflowInput): Promise<MessageStatus> {
+  const ref = { appId: input.appId, messageId: input.messageId };
+  let status: MessageStatus = 'accepted';
+  let receipt: Receipt | undefined;
+  setHandler(receiptSignal, (r) => {
+    receipt ??= r;
+  });
+  setHandler(messageStatusQuery, () => status);
+
+  const finish = async (next: MessageStatus, step: Parameters<Activities['recordStep']>[0]['step'], at: string): Promise<MessageStatus> => {
+    status = next;
+    await records.recordStep({ ...ref, step, at, status: next });
+    log.info('message finished', { ...ref, status: next });
+    return next;
+  };
+
+  const push = await sends.sendPush(ref);
+  if (push.sent) {
+    status = 'push_sent';
+    if (await condition(() => receipt !== undefined, input.fallbackTimeoutMs)) {
+      return finish('delivered_by_push', 'push_delivered', receipt!.at);
+    }
+    await records.recordStep({ ...ref, step: 'push_timed_out', at: new Date().toISOString(), status: 'push_sent' });
+  }
+
+  if (!input.smsFallback) {
+    return finish(push.sent ? 'not_delivered' : 'skipped', push.sent ? 'push_timed_out' : 'push_skipped', new Date().toISOString());
+  }
+  const sms = await sends.sendSms(ref);
+  if (sms.sent) {
+    return finish(push.sent ? 'sms_sent_after_push_timeout' : 'sms_sent_push_unavailable', 'sms_sent', new Date().toISOString());
+  }
+  return finish(push.sent ? 'not_delivered' : 'skipped', 'sms_skipped', new Date().toISOString());
+}

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { startSmtpSink } from '../simulators/smtpSink';
-import { startProcess, waitUntilReady, type ManagedProcess } from './processes';
+import { startProcess, waitUntilReady } from './processes';
 import { FERRETDB_VERSION, MissingPrerequisiteError, resolveFerretDb, resolveTemporalCli, type ResolvedTool } from './tools';
 
 export interface StackPorts {

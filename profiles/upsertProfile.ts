@@ -2,6 +2,7 @@
 import type { Db } from '../data/db';
 import { isDuplicateKey } from '../data/db';
 import type { ProfileDoc } from '../data/models/profiles';
+import { attachDevice } from '../data/profileDevices';
 import { newProfileId } from '../lib/ids';
 import type { ProfileUpsert, ProfileView } from './schemas';
 
@@ -35,11 +36,7 @@ export async function upsertProfile(db: Db, appId: string, input: ProfileUpsert)
   const profile = await db.profiles.findOne(filter).lean();
   if (!profile) throw new Error(`profile ${input.externalId} vanished during upsert`);
 
-  for (const device of input.devices ?? []) {
-    // A token belongs to one profile: the one that registered it last.
-    await db.profiles.updateMany({ appId, 'devices.token': device.token }, { $pull: { devices: { token: device.token } } });
-    await db.profiles.updateOne({ appId, _id: profile._id }, { $push: { devices: { ...device, updatedAt: new Date() } } });
-  }
+  for (const device of input.devices ?? []) await attachDevice(db, appId, profile._id, device);
   const fresh = input.devices?.length ? await db.profiles.findOne(filter).lean() : profile;
   return { profile: fresh ?? profile, created };
 }

@@ -1,0 +1,108 @@
+/**
+ * The walking skeleton end to end, on the real Temporal dev server, FerretDB and the
+ * simulators over HTTP: API → workflow → push provider → device receipt → API → signal,
+ * and the SMS fallback when no receipt comes.
+ */
+import { Worker } from '@temporalio/worker';
+import { messageWorkflowId } from '../../workflows/pushWithSmsFallback';
+import { workflowsPath } from '../../worker';
+import { finalMessage, startHarness, type Harness } from '../support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness('e2e');
+});
+afterAll(async () => h?.close());
+
+async function profile(externalId: string, token: string, msisdn = '+905321112233') {
+  const res = await h.call('POST', '/v1/profiles', { externalId, msisdn, devices: [{ token, platform: 'android' }] });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+async function send(externalId: string, extra: Record<string, unknown> = {}) {
+  const res = await h.call('POST', '/v1/messages', { to: { externalId }, push: { title: 'Sipariş', body: 'Kargonuz yolda' }, fallbackAfterSeconds: 4, ...extra });
+  expect(res.status).toBe(202);
+  return res.body.id as string;
+}
+
+test('/readyz answers 200 when MongoDB and Temporal answer', async () => {
+  const res = await h.call('GET', '/readyz');
+  expect(res.status).toBe(200);
+  expect(res.body.checks).toEqual({ mongodb: { status: 'ok' }, temporal: { status: 'ok' } });
+});
+
+test('a device that sends its receipt: delivered by push, no SMS', async () => {
+  await profile('receipting', 'sim-delivers-receipting');
+  const id = await send('receipting');
+  const msg = await finalMessage(h, id);
+  expect(msg.status).toBe('delivered_by_push');
+  expect(msg.outcome).toBe('delivered by push');
+  expect(msg.timeline.map((s: { step: string }) => s.step)).toEqual(['accepted', 'push_sent', 'push_delivered']);
+  expect(h.push.pushes.filter((p) => p.data.rota_message_id === id)).toHaveLength(1);
+  expect(h.sms.messages.filter((s) => s.reference.startsWith(id))).toHaveLength(0);
+});
+
+test('a device that never answers: SMS sent after push timeout, once', async () => {
+  await profile('silent', 'sim-silent-silent', '05329998877');
+  const id = await send('silent', { sms: { text: 'Kargonuz yolda (SMS)' } });
+  const msg = await finalMessage(h, id);
+  expect(msg.status).toBe('sms_sent_after_push_timeout');
+  expect(msg.outcome).toBe('SMS sent after push timeout');
+  expect(msg.timeline.map((s: { step: string }) => s.step)).toEqual(['accepted', 'push_sent', 'push_timed_out', 'sms_sent']);
+  const sms = h.sms.messages.filter((s) => s.reference.startsWith(id));
+  expect(sms).toHaveLength(1);
+  expect(sms[0]).toMatchObject({ to: '+905329998877', text: 'Kargonuz yolda (SMS)' });
+  expect(msg.deliveries.map((d: { channel: string; state: string }) => `${d.channel}:${d.state}`)).toEqual(['push:sent', 'sms:sent']);
+});
+
+test('a dead push token: SMS at once, and the reason is shown', async () => {
+  await profile('deadtoken', 'sim-unregistered-deadtoken');
+  const id = await send('deadtoken', { fallbackAfterSeconds: 3600 });
+  const msg = await finalMessage(h, id);
+  expect(msg.status).toBe('sms_sent_push_unavailable');
+  expect(msg.skipped.push).toMatch(/provider_rejected: .*UNREGISTERED/);
+  expect(h.sms.messages.filter((s) => s.reference.startsWith(id))).toHaveLength(1);
+});
+
+test('the same idempotencyKey twice is one message and one push', async () => {
+  await profile('idem', 'sim-delivers-idem');
+  const body = { to: { externalId: 'idem' }, push: { title: 't', body: 'b' }, idempotencyKey: 'order-42-shipped' };
+  const first = await h.call('POST', '/v1/messages', body);
+  const second = await h.call('POST', '/v1/messages', body);
+  expect(first.status).toBe(202);
+  expect(second.status).toBe(200);
+  expect(second.body.id).toBe(first.body.id);
+  await finalMessage(h, first.body.id);
+  expect(h.push.pushes.filter((p) => p.data.rota_message_id === first.body.id)).toHaveLength(1);
+});
+
+test('provider 5xx storm: the push is retried and sent once', async () => {
+  await profile('storm', 'sim-delivers-storm');
+  await fetch(`${h.push.url}/sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 503, count: 3 }) });
+  const id = await send('storm');
+  const msg = await finalMessage(h, id);
+  expect(msg.status).toBe('delivered_by_push');
+  expect(msg.deliveries[0].attempts).toBe(4);
+  expect(h.push.pushes.filter((p) => p.data.rota_message_id === id)).toHaveLength(1);
+});
+
+test('a forged receipt is refused and changes nothing', async () => {
+  await profile('forged', 'sim-silent-forged');
+  const id = await send('forged', { fallbackAfterSeconds: 3600, smsFallback: false });
+  const res = await h.call('POST', '/v1/receipts', { appId: 'demo', messageId: id, token: 'not-the-token', status: 'delivered' }, {});
+  expect(res.status).toBe(401);
+  expect(res.body.error.details[0].path).toBe('body.token');
+  const msg = await h.call('GET', `/v1/messages/${id}`);
+  expect(msg.body.timeline.map((s: { step: string }) => s.step)).not.toContain('push_delivered');
+  await h.temporal.workflow.getHandle(messageWorkflowId('demo', id)).terminate('test done');
+});
+
+test('recorded histories replay deterministically against the current workflow code', async () => {
+  const ids = (await h.db.messages.find({ appId: 'demo' }).lean()).filter((m) => m.status !== 'push_sent').map((m) => m._id);
+  expect(ids.length).toBeGreaterThan(2);
+  for (const id of ids) {
+    const history = await h.temporal.workflow.getHandle(messageWorkflowId('demo', id)).fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath }, history, messageWorkflowId('demo', id));
+  }
+});

@@ -1,0 +1,25 @@
+/**
+ * Starts the real servers once for the run: Temporal dev server, FerretDB and the SMTP
+ * sink (or uses TEMPORAL_ADDRESS / MONGODB_URI / SMTP_URL when given), and says which.
+ * Test files reach them through the environment variables set here.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startStack, type Stack } from '../../infra/stack';
+
+declare global {
+  var __ROTA_STACK__: Stack | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'rota-test-'));
+  const stack = await startStack({ dataDir });
+  globalThis.__ROTA_STACK__ = stack;
+  process.env.TEMPORAL_ADDRESS = stack.temporalAddress;
+  process.env.MONGODB_URI = stack.mongoUri;
+  process.env.SMTP_URL = stack.smtpUrl;
+  if (stack.smtpApiUrl) process.env.SMTP_API_URL = stack.smtpApiUrl;
+  process.env.ROTA_TEST_DATA_DIR = dataDir;
+  console.log(`\nIntegration servers for this run:\n  ${stack.description.join('\n  ')}\n`);
+}

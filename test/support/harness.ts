@@ -1,0 +1,112 @@
+/**
+ * One Rota per test file, on the run's real servers: its own database and task queue,
+ * real push and SMS simulators, the real API over HTTP, and (unless asked not to) a real
+ * worker in this process.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { startApi, type RunningApi } from '../../api/server';
+import { loadConfig, type Config } from '../../config';
+import { connectDb, type Db } from '../../data/db';
+import { freePort } from '../../infra/stack';
+import { createLogger } from '../../lib/logger';
+import { startPushSimulator, type PushSimulator } from '../../simulators/pushSimulator';
+import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
+import { seedDemoApp } from '../../tenants/apiKeys';
+import { startWorker, type RunningWorker } from '../../worker';
+
+export interface Harness {
+  config: Config;
+  /** The environment a separate worker process needs to join this harness. */
+  env: Record<string, string>;
+  api: RunningApi;
+  db: Db;
+  temporal: Client;
+  push: PushSimulator;
+  sms: SmsSimulator;
+  apiKey: string;
+  worker?: RunningWorker;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // already installed by another harness in this process
+  }
+}
+
+export async function startHarness(name: string, opts: { worker?: boolean } = {}): Promise<Harness> {
+  quietRuntime();
+  const suffix = randomUUID().slice(0, 8);
+  const mongoBase = process.env.MONGODB_URI!;
+  const dbUri = mongoBase.replace(/\/([^/?]*)(\?|$)/, `/t_${name}_${suffix}$2`);
+  const port = await freePort();
+  const push = await startPushSimulator({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 300 });
+  const sms = await startSmsSimulator();
+  const env: Record<string, string> = {
+    PORT: String(port),
+    MONGODB_URI: dbUri,
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
+    TEMPORAL_TASK_QUEUE: `test-${name}-${suffix}`,
+    SMTP_URL: process.env.SMTP_URL!,
+    PUSH_PROVIDER_URL: push.url,
+    SMS_PROVIDER_URL: sms.url,
+    RECEIPT_SECRET: `test-secret-${suffix}-0123456789`,
+    LOG_LEVEL: 'warn',
+  };
+  const config = loadConfig(env);
+  const db = await connectDb(config.MONGODB_URI);
+  const apiKey = await seedDemoApp(db);
+  const api = await startApi(config, createLogger('warn'));
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const worker = opts.worker === false ? undefined : await startWorker(config);
+
+  return {
+    config, env, api, db, temporal, push, sms, apiKey, worker,
+    async call(method, path, body, headers = { authorization: `Bearer ${apiKey}` }) {
+      const res = await fetch(`${api.url}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async close() {
+      await worker?.stop();
+      await api.close();
+      await connection.close();
+      await db.conn.dropDatabase();
+      await db.close();
+      await Promise.all([push.close(), sms.close()]);
+    },
+  };
+}
+
+/** Polls until `check` answers something truthy, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export const FINAL_STATUSES = ['delivered_by_push', 'sms_sent_after_push_timeout', 'sms_sent_push_unavailable', 'not_delivered', 'skipped'];
+
+export async function finalMessage(h: Harness, id: string): Promise<any> {
+  return eventually(async () => {
+    const res = await h.call('GET', `/v1/messages/${id}`);
+    return FINAL_STATUSES.includes(res.body?.status) ? res.body : undefined;
+  });
+}

@@ -7,6 +7,7 @@ module.exports = {
   // One Temporal dev server, FerretDB and SMTP sink for the whole run (test/support/globalSetup.ts).
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+  setupFiles: ['<rootDir>/test/support/quietTemporal.ts'],
   testTimeout: 120_000,
   maxWorkers: 2,
 };

@@ -3,7 +3,7 @@
  * from config, registers workflows and activities. `npm run worker` runs it alone;
  * `npm run dev` runs it beside the API.
  */
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { exitOnConfigError, loadConfig, type Config } from './config';
 import { connectDb, type Db } from './data/db';
@@ -63,6 +63,8 @@ if (require.main === module) {
   } catch (err) {
     exitOnConfigError(err);
   }
+  const sdkLevels: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN' };
+  Runtime.install({ logger: new DefaultLogger(sdkLevels[config.LOG_LEVEL] ?? 'ERROR') });
   // The worker stops itself on SIGINT/SIGTERM (the SDK's default shutdown signals), finishing in-flight tasks.
   startWorker(config)
     .then(({ done }) => {

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { exitOnConfigError, loadConfig, type Config } from '../config';
 import { connectDb } from '../data/db';
 import { createLogger, type Logger } from '../lib/logger';
+import { seedDemoApp } from '../tenants/apiKeys';
 import { createApp } from './app';
 import { createMetrics } from './metrics';
 
@@ -52,7 +53,13 @@ if (require.main === module) {
     exitOnConfigError(err);
   }
   startApi(config, logger)
-    .then((api) => {
+    .then(async (api) => {
+      // A fixed demo key (docker-compose, scripts) is seeded at boot, so the stack is usable at once.
+      if (config.ROTA_DEMO_API_KEY) {
+        const db = await connectDb(config.MONGODB_URI);
+        await seedDemoApp(db, config.ROTA_DEMO_API_KEY);
+        await db.close();
+      }
       logger.info({ url: api.url }, 'API listening');
       const shutdown = () => void api.close().then(() => process.exit(0));
       process.once('SIGINT', shutdown);

@@ -25,6 +25,7 @@ export interface SimulatedPush {
 
 export interface PushSimulatorOptions {
   port?: number;
+  host?: string;
   /** Rota's receipt endpoint, as a device SDK would be configured with it. */
   receiptUrl: string;
   receiptDelayMs?: number;
@@ -108,7 +109,7 @@ export async function startPushSimulator(opts: PushSimulatorOptions): Promise<Pu
     res.json({ total: list.length, pushes: list });
   });
 
-  const server = await listen(app, opts.port);
+  const server = await listen(app, opts.port, opts.host);
   return {
     ...server,
     pushes,

@@ -21,7 +21,7 @@ export interface SmsSimulator extends SimServer {
 
 const E164 = /^\+[1-9]\d{7,14}$/;
 
-export async function startSmsSimulator(opts: { port?: number } = {}): Promise<SmsSimulator> {
+export async function startSmsSimulator(opts: { port?: number; host?: string } = {}): Promise<SmsSimulator> {
   const { app, faultInjection } = createSimApp();
   const messages: SimulatedSms[] = [];
   const byReference = new Map<string, SimulatedSms>();
@@ -61,5 +61,5 @@ export async function startSmsSimulator(opts: { port?: number } = {}): Promise<S
     res.json({ total: list.length, messages: list });
   });
 
-  return { ...(await listen(app, opts.port)), messages };
+  return { ...(await listen(app, opts.port, opts.host)), messages };
 }

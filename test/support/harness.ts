@@ -4,7 +4,6 @@
  * worker in this process.
  */
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { startApi, type RunningApi } from '../../api/server';
 import { loadConfig, type Config } from '../../config';
@@ -31,19 +30,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-let runtimeInstalled = false;
-function quietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // already installed by another harness in this process
-  }
-}
-
 export async function startHarness(name: string, opts: { worker?: boolean } = {}): Promise<Harness> {
-  quietRuntime();
   const suffix = randomUUID().slice(0, 8);
   const mongoBase = process.env.MONGODB_URI!;
   const dbUri = mongoBase.replace(/\/([^/?]*)(\?|$)/, `/t_${name}_${suffix}$2`);

@@ -1,0 +1,31 @@
+/** Tenant isolation is enforced by the data layer: a query without appId never reaches the database. */
+import { randomUUID } from 'node:crypto';
+import { connectDb, type Db } from '../../data/db';
+import { TenantScopeError } from '../../data/tenantScope';
+
+let db: Db;
+beforeAll(async () => {
+  db = await connectDb(process.env.MONGODB_URI!.replace(/\/([^/?]*)(\?|$)/, `/t_scope_${randomUUID().slice(0, 8)}$2`));
+  await db.profiles.create({ _id: 'p1', appId: 'a', externalId: 'same' });
+  await db.profiles.create({ _id: 'p2', appId: 'b', externalId: 'same' });
+});
+afterAll(async () => {
+  await db?.conn.dropDatabase();
+  await db?.close();
+});
+
+test.each([
+  ['find', () => db.profiles.find({ externalId: 'same' }).lean()],
+  ['findOne', () => db.profiles.findOne({ _id: 'p1' }).lean()],
+  ['countDocuments', () => db.profiles.countDocuments({})],
+  ['updateOne', () => db.profiles.updateOne({ externalId: 'same' }, { $set: { email: 'x@y.z' } })],
+  ['deleteMany', () => db.messages.deleteMany({})],
+  ['aggregate', () => db.deliveries.aggregate([{ $match: {} }])],
+])('%s without appId is refused', async (_op, run) => {
+  await expect(run()).rejects.toBeInstanceOf(TenantScopeError);
+});
+
+test('the same externalId in two apps is two profiles, each seen only by its app', async () => {
+  expect(await db.profiles.countDocuments({ appId: 'a' })).toBe(1);
+  expect((await db.profiles.findOne({ appId: 'b', externalId: 'same' }).lean())?._id).toBe('p2');
+});

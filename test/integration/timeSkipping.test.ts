@@ -1,0 +1,70 @@
+/**
+ * A 6-hour fallback completes in seconds on Temporal's time-skipping test server, with the
+ * real activities against FerretDB and the simulators: the workflow's durable timer, not
+ * a shortened setting, is what is skipped.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { connectDb, type Db } from '../../data/db';
+import { resolveTimeSkippingServer } from '../../infra/tools';
+import { upsertProfile } from '../../profiles/upsertProfile';
+import { startPushSimulator, type PushSimulator } from '../../simulators/pushSimulator';
+import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
+import { pushWithSmsFallback, messageWorkflowId } from '../../workflows/pushWithSmsFallback';
+import { activitiesFromConfig, workflowsPath } from '../../worker';
+import { loadConfig } from '../../config';
+
+let env: TestWorkflowEnvironment;
+let db: Db;
+let push: PushSimulator;
+let sms: SmsSimulator;
+
+beforeAll(async () => {
+  const server = await resolveTimeSkippingServer();
+  env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server.path } } } : {});
+  db = await connectDb(process.env.MONGODB_URI!.replace(/\/([^/?]*)(\?|$)/, `/t_timeskip_${randomUUID().slice(0, 8)}$2`));
+  push = await startPushSimulator({ receiptUrl: 'http://127.0.0.1:9/unused' });
+  sms = await startSmsSimulator();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+  await db?.conn.dropDatabase();
+  await db?.close();
+  await push?.close();
+  await sms?.close();
+});
+
+test('a 6-hour push fallback fires the SMS after 6 hours of workflow time', async () => {
+  const config = loadConfig({
+    MONGODB_URI: 'mongodb://unused/x', TEMPORAL_ADDRESS: 'unused:1', SMTP_URL: 'smtp://unused:25',
+    PUSH_PROVIDER_URL: push.url, SMS_PROVIDER_URL: sms.url, RECEIPT_SECRET: 'time-skipping-secret-0123', TEMPORAL_TASK_QUEUE: 'timeskip',
+  });
+  const { profile } = await upsertProfile(db, 'demo', { externalId: 'sleeper', msisdn: '+905301234567', devices: [{ token: 'sim-silent-sleeper', platform: 'ios', pushEnabled: true }] });
+  const messageId = randomUUID();
+  const now = new Date();
+  await db.messages.create({
+    _id: messageId, appId: 'demo', profileId: profile._id, externalId: 'sleeper', category: 'transactional',
+    push: { title: 'Kampanya', body: 'Yarın bitiyor' }, fallbackTimeoutMs: 6 * 3600_000, status: 'accepted', timeline: { accepted: now }, reasons: {},
+  });
+
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'timeskip', workflowsPath, activities: activitiesFromConfig(config, db) });
+  const workflowId = messageWorkflowId('demo', messageId);
+  const result = await worker.runUntil(
+    env.client.workflow.execute(pushWithSmsFallback, {
+      workflowId,
+      taskQueue: 'timeskip',
+      args: [{ appId: 'demo', messageId, fallbackTimeoutMs: 6 * 3600_000, smsFallback: true }],
+    }),
+  );
+
+  expect(result).toBe('sms_sent_after_push_timeout');
+  expect(sms.messages.filter((m) => m.reference.startsWith(messageId))).toHaveLength(1);
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const timer = history.events?.find((e) => e.timerStartedEventAttributes)?.timerStartedEventAttributes;
+  expect(Number(timer?.startToFireTimeout?.seconds)).toBe(6 * 3600);
+  const msg = await db.messages.findOne({ _id: messageId, appId: 'demo' }).lean();
+  const waited = msg!.timeline.push_timed_out!.getTime() - msg!.timeline.push_sent!.getTime();
+  expect(waited).toBeGreaterThanOrEqual(6 * 3600_000 - 1000);
+});

@@ -36,6 +36,7 @@ export interface Stack {
   smtpUrl: string;
   /** Mailpit-shaped HTTP API of the SMTP sink, when Rota runs the sink. */
   smtpApiUrl?: string;
+  sources: { temporal: ServerSource; mongo: ServerSource; smtp: ServerSource };
   /** One line per server saying what was used. */
   description: string[];
   stop(): Promise<void>;
@@ -56,7 +57,11 @@ function sourceText(tool: ResolvedTool): string {
   return tool.source === 'built' ? `built now into ${tool.path}` : `${tool.source === 'path' ? 'from PATH' : 'cached'}: ${tool.path}`;
 }
 
+/** Where a server came from: an address in the environment, a binary of the tool cache or PATH, Rota itself (SMTP sink), or an SDK download. */
+export type ServerSource = 'env' | 'tool' | 'embedded' | 'download';
+
 interface Started {
+  source: ServerSource;
   address: string;
   description: string;
   uiUrl?: string;
@@ -75,7 +80,7 @@ async function temporalReady(address: string): Promise<void> {
 export async function startTemporal(opts: StackOptions): Promise<Started> {
   const env = opts.env ?? process.env;
   if (env.TEMPORAL_ADDRESS) {
-    return { address: env.TEMPORAL_ADDRESS, description: `Temporal: ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS)`, stop: async () => {} };
+    return { source: 'env', address: env.TEMPORAL_ADDRESS, description: `Temporal: ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS)`, stop: async () => {} };
   }
   const cli = await resolveTemporalCli();
   if (cli) {
@@ -98,6 +103,7 @@ export async function startTemporal(opts: StackOptions): Promise<Started> {
     const address = `127.0.0.1:${port}`;
     await waitUntilReady(proc, 'Temporal dev server', () => temporalReady(address));
     return {
+      source: 'tool',
       address,
       uiUrl: opts.temporalUi ? `http://127.0.0.1:${uiPort}` : undefined,
       description: `Temporal: dev server (Temporal CLI, ${sourceText(cli)}) at ${address}`,
@@ -109,7 +115,7 @@ export async function startTemporal(opts: StackOptions): Promise<Started> {
   try {
     const testEnv = await TestWorkflowEnvironment.createLocal();
     const address = testEnv.address;
-    return { address, description: `Temporal: dev server downloaded by the SDK at ${address}`, stop: () => testEnv.teardown() };
+    return { source: 'download', address, description: `Temporal: dev server downloaded by the SDK at ${address}`, stop: () => testEnv.teardown() };
   } catch (err) {
     throw new MissingPrerequisiteError(
       `Temporal: set TEMPORAL_ADDRESS, put the temporal CLI on PATH, or install Go >= 1.25 to build it (the SDK download failed: ${String(err)})`,
@@ -129,7 +135,7 @@ async function mongoReady(uri: string): Promise<void> {
 export async function startMongo(opts: StackOptions): Promise<Started> {
   const env = opts.env ?? process.env;
   if (env.MONGODB_URI) {
-    return { address: env.MONGODB_URI, description: `MongoDB: ${env.MONGODB_URI} (MONGODB_URI)`, stop: async () => {} };
+    return { source: 'env', address: env.MONGODB_URI, description: `MongoDB: ${env.MONGODB_URI} (MONGODB_URI)`, stop: async () => {} };
   }
   const ferret = await resolveFerretDb();
   if (ferret) {
@@ -138,13 +144,13 @@ export async function startMongo(opts: StackOptions): Promise<Started> {
     const proc = startProcess('ferretdb', ferret.path, ['--listen-addr', `127.0.0.1:${port}`, '--sqlite-dir', dir], { logDir: opts.dataDir });
     const uri = `mongodb://127.0.0.1:${port}/rota`;
     await waitUntilReady(proc, 'FerretDB', () => mongoReady(uri));
-    return { address: uri, description: `MongoDB wire: FerretDB ${FERRETDB_VERSION} over SQLite (${sourceText(ferret)}) at ${uri}`, stop: () => proc.stop() };
+    return { source: 'tool', address: uri, description: `MongoDB wire: FerretDB ${FERRETDB_VERSION} over SQLite (${sourceText(ferret)}) at ${uri}`, stop: () => proc.stop() };
   }
   try {
     const { MongoMemoryServer } = await import('mongodb-memory-server-core');
     const server = await MongoMemoryServer.create();
     const uri = server.getUri('rota');
-    return { address: uri, description: `MongoDB: mongod from mongodb-memory-server at ${uri}`, stop: async () => void (await server.stop()) };
+    return { source: 'download', address: uri, description: `MongoDB: mongod from mongodb-memory-server at ${uri}`, stop: async () => void (await server.stop()) };
   } catch (err) {
     throw new MissingPrerequisiteError(
       `MongoDB: set MONGODB_URI, or install Go >= 1.25 to build FerretDB (the mongod download failed: ${String(err)})`,
@@ -155,10 +161,10 @@ export async function startMongo(opts: StackOptions): Promise<Started> {
 export async function startSmtp(opts: StackOptions): Promise<Started & { apiUrl?: string }> {
   const env = opts.env ?? process.env;
   if (env.SMTP_URL) {
-    return { address: env.SMTP_URL, description: `SMTP: ${env.SMTP_URL} (SMTP_URL)`, stop: async () => {} };
+    return { source: 'env', address: env.SMTP_URL, description: `SMTP: ${env.SMTP_URL} (SMTP_URL)`, stop: async () => {} };
   }
   const sink = await startSmtpSink({ smtpPort: opts.ports?.smtp, apiPort: opts.ports?.smtpApi });
-  return { address: sink.smtpUrl, apiUrl: sink.apiUrl, description: `SMTP: Rota's SMTP sink at ${sink.smtpUrl} (messages at ${sink.apiUrl}/api/v1/messages)`, stop: () => sink.close() };
+  return { source: 'embedded', address: sink.smtpUrl, apiUrl: sink.apiUrl, description: `SMTP: Rota's SMTP sink at ${sink.smtpUrl} (messages at ${sink.apiUrl}/api/v1/messages)`, stop: () => sink.close() };
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -180,6 +186,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       mongoUri: mongo.address,
       smtpUrl: smtp.address,
       smtpApiUrl: smtp.apiUrl,
+      sources: { temporal: temporal.source, mongo: mongo.source, smtp: smtp.source },
       description: started.map((s) => s.description),
       stop: stopAll,
     };

@@ -21,5 +21,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.SMTP_URL = stack.smtpUrl;
   if (stack.smtpApiUrl) process.env.SMTP_API_URL = stack.smtpApiUrl;
   process.env.ROTA_TEST_DATA_DIR = dataDir;
+  process.env.ROTA_TEST_SOURCES = JSON.stringify(stack.sources);
   console.log(`\nIntegration servers for this run:\n  ${stack.description.join('\n  ')}\n`);
 }

@@ -7,6 +7,9 @@ import { existsSync, statSync } from 'node:fs';
 const marker = 'node_modules/.package-lock.json';
 const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync('package-lock.json').mtimeMs;
 if (stale) {
-  console.log('rota: installing npm dependencies (npm ci)…');
-  execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+  // `npm install`, not `npm ci`: it installs the locked versions all the same, and it does not
+  // refuse a lock file that lacks other platforms' optional packages (which registries
+  // limited to this platform cannot resolve).
+  console.log('rota: installing npm dependencies…');
+  execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
 }

@@ -18,7 +18,7 @@ import { createLogger } from './lib/logger';
 import { startPushSimulator } from './simulators/pushSimulator';
 import { startSmsSimulator } from './simulators/smsSimulator';
 import { seedDemoApp } from './tenants/apiKeys';
-import { startWorker } from './worker';
+import { installSdkLogging, startWorker } from './worker';
 
 const dataDir = path.resolve(process.env.ROTA_DATA_DIR ?? '.rota');
 
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   saveDemoKey(demoKey);
   await db.close();
 
+  installSdkLogging(config.LOG_LEVEL);
   const api = await startApi(config, logger);
   const worker = await startWorker(config);
 

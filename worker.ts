@@ -20,6 +20,12 @@ export interface RunningWorker {
 
 export const workflowsPath = require.resolve('./workflows');
 
+/** The Temporal SDK logs at Rota's level, except that its INFO chatter (bundler output) needs `debug`. Once per process. */
+export function installSdkLogging(level: Config['LOG_LEVEL']): void {
+  const sdkLevels: Partial<Record<Config['LOG_LEVEL'], LogLevel>> = { trace: 'TRACE', debug: 'DEBUG', info: 'WARN', warn: 'WARN' };
+  Runtime.install({ logger: new DefaultLogger(sdkLevels[level] ?? 'ERROR') });
+}
+
 export function activitiesFromConfig(config: Config, db: Db) {
   return createActivities({
     db,
@@ -63,8 +69,7 @@ if (require.main === module) {
   } catch (err) {
     exitOnConfigError(err);
   }
-  const sdkLevels: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN' };
-  Runtime.install({ logger: new DefaultLogger(sdkLevels[config.LOG_LEVEL] ?? 'ERROR') });
+  installSdkLogging(config.LOG_LEVEL);
   // The worker stops itself on SIGINT/SIGTERM (the SDK's default shutdown signals), finishing in-flight tasks.
   startWorker(config)
     .then(({ done }) => {

@@ -20,15 +20,16 @@ export interface DeliveryOutcome {
 export async function deliverOnce(db: Db, spec: DeliverySpec, send: () => Promise<{ providerMessageId: string }>): Promise<DeliveryOutcome> {
   const key = { _id: spec._id, appId: spec.appId };
   try {
-    await db.deliveries.updateOne(key, { $setOnInsert: { ...spec, state: 'pending', attempts: 0 } }, { upsert: true });
+    // One write claims the record (inserted as `pending`) or counts another attempt on a pending one.
+    // A record already `sent` or `failed` does not match, so the upsert collides with it: duplicate key.
+    await db.deliveries.updateOne({ ...key, state: 'pending' }, { $setOnInsert: spec, $inc: { attempts: 1 } }, { upsert: true });
   } catch (err) {
-    if (!isDuplicateKey(err)) throw err; // a concurrent claim of the same record won; read it below
+    if (!isDuplicateKey(err)) throw err;
+    const done = await db.deliveries.findOne(key).lean();
+    if (done?.state === 'sent') return { sent: true };
+    if (done?.state === 'failed') return { sent: false, error: done.error };
+    throw err; // a concurrent first claim of the same record: the retry finds it pending
   }
-  const existing = await db.deliveries.findOne(key).lean();
-  if (existing?.state === 'sent') return { sent: true };
-  if (existing?.state === 'failed') return { sent: false, error: existing.error };
-
-  await db.deliveries.updateOne(key, { $inc: { attempts: 1 } });
   try {
     const { providerMessageId } = await send();
     await db.deliveries.updateOne(key, { $set: { state: 'sent', providerMessageId, sentAt: new Date() } });

@@ -8,7 +8,8 @@
  * SDK's own downloads when this answers `undefined` (no Go / no Java on the machine).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync, chmodSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, chmodSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -79,8 +80,16 @@ export async function resolveTemporalCli(): Promise<ResolvedTool | undefined> {
   return { path: bin, source: 'built' };
 }
 
+/** The cache key includes a hash of Rota's FerretDB module, so a change to it is rebuilt, not served stale. */
+function ferretDbSourceHash(): string {
+  const srcDir = path.join(repoRoot, 'infra', 'ferretdb');
+  const h = createHash('sha256');
+  for (const f of ['go.mod', 'go.sum', 'main.go']) h.update(readFileSync(path.join(srcDir, f)));
+  return h.digest('hex').slice(0, 10);
+}
+
 export async function resolveFerretDb(): Promise<ResolvedTool | undefined> {
-  const dir = path.join(toolsDir(), `ferretdb-${FERRETDB_VERSION}`);
+  const dir = path.join(toolsDir(), `ferretdb-${FERRETDB_VERSION}-${ferretDbSourceHash()}`);
   const bin = path.join(dir, 'ferretdb');
   if (existsSync(bin)) return { path: bin, source: 'cache' };
   if (!goVersionOk()) return undefined;

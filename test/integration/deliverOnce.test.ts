@@ -1,0 +1,42 @@
+/** The delivery-record protocol on the real database: a replayed send never calls the provider again. */
+import { randomUUID } from 'node:crypto';
+import { deliverOnce, type DeliverySpec } from '../../activities/deliverOnce';
+import { connectDb, type Db } from '../../data/db';
+import { ProviderError } from '../../providers/http';
+
+let db: Db;
+beforeAll(async () => {
+  db = await connectDb(process.env.MONGODB_URI!.replace(/\/([^/?]*)(\?|$)/, `/t_deliver_${randomUUID().slice(0, 8)}$2`));
+});
+afterAll(async () => {
+  await db?.conn.dropDatabase();
+  await db?.close();
+});
+
+const spec = (id: string): DeliverySpec => ({
+  _id: id, appId: 'demo', messageId: 'm', profileId: 'p', channel: 'sms', category: 'transactional', recipient: '+905321234567', decision: { allowed: true, reason: 'test' },
+});
+
+test('sent once, then answered from the record', async () => {
+  let calls = 0;
+  const send = async () => ({ providerMessageId: `p${++calls}` });
+  expect(await deliverOnce(db, spec('d1'), send)).toEqual({ sent: true });
+  expect(await deliverOnce(db, spec('d1'), send)).toEqual({ sent: true });
+  expect(calls).toBe(1);
+  expect(await db.deliveries.findOne({ _id: 'd1', appId: 'demo' }).lean()).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: 'p1' });
+});
+
+test('transient failures count attempts on the same record; a final failure is recorded and not retried', async () => {
+  let calls = 0;
+  const flaky = async () => {
+    calls++;
+    if (calls < 3) throw new ProviderError('503', true, 503);
+    throw new ProviderError('invalid number', false, 400);
+  };
+  await expect(deliverOnce(db, spec('d2'), flaky)).rejects.toThrow('503');
+  await expect(deliverOnce(db, spec('d2'), flaky)).rejects.toThrow('503');
+  expect(await deliverOnce(db, spec('d2'), flaky)).toEqual({ sent: false, error: 'invalid number' });
+  expect(await deliverOnce(db, spec('d2'), flaky)).toEqual({ sent: false, error: 'invalid number' });
+  expect(calls).toBe(3);
+  expect(await db.deliveries.findOne({ _id: 'd2', appId: 'demo' }).lean()).toMatchObject({ state: 'failed', attempts: 3 });
+});

@@ -3,6 +3,7 @@
  * process with one line naming the variable (see `exitOnConfigError`).
  */
 import { z } from 'zod';
+import { API_KEY_FORMAT } from './domain/auth';
 
 const url = z.url();
 
@@ -30,7 +31,7 @@ export const configSchema = z.object({
 
   ROTA_DEMO_API_KEY: z
     .string()
-    .regex(/^rota_[a-z0-9]{8}_[A-Za-z0-9]{24,}$/, 'must look like rota_<8 lowercase letters or digits>_<24+ letters or digits>')
+    .regex(API_KEY_FORMAT, 'must look like rota_<8 lowercase letters or digits>_<24+ letters or digits>')
     .optional(),
 });
 

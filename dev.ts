@@ -10,14 +10,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { startApi } from './api/server';
 import { exitOnConfigError, loadConfig } from './config';
-import { connectDb } from './data/db';
 import { freePort, startStack } from './infra/stack';
 import { MissingPrerequisiteError } from './infra/tools';
 import { randomToken } from './lib/ids';
 import { createLogger } from './lib/logger';
 import { startPushSimulator } from './simulators/pushSimulator';
 import { startSmsSimulator } from './simulators/smsSimulator';
-import { seedDemoApp } from './tenants/apiKeys';
+import { generateApiKey } from './tenants/apiKeys';
 import { installSdkLogging, startWorker } from './worker';
 
 const dataDir = path.resolve(process.env.ROTA_DATA_DIR ?? '.rota');
@@ -65,17 +64,16 @@ async function main(): Promise<void> {
       PUSH_PROVIDER_URL: process.env.PUSH_PROVIDER_URL ?? push.url,
       SMS_PROVIDER_URL: process.env.SMS_PROVIDER_URL ?? sms.url,
       RECEIPT_SECRET: process.env.RECEIPT_SECRET ?? devSecrets().receiptSecret,
+      // The API seeds the demo app with this key at boot; without one given, the key made on the first run is kept.
+      ROTA_DEMO_API_KEY: process.env.ROTA_DEMO_API_KEY ?? readSavedDemoKey() ?? generateApiKey(),
     });
   } catch (err) {
     await stack.stop();
     exitOnConfigError(err);
   }
 
-  const db = await connectDb(config.MONGODB_URI);
-  const demoKey = await seedDemoApp(db, config.ROTA_DEMO_API_KEY ?? readSavedDemoKey());
+  const demoKey = config.ROTA_DEMO_API_KEY!;
   saveDemoKey(demoKey);
-  await db.close();
-
   installSdkLogging(config.LOG_LEVEL);
   const api = await startApi(config, logger);
   const worker = await startWorker(config);
@@ -107,11 +105,15 @@ async function main(): Promise<void> {
     await stack.stop();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  const stopOrDie = () => stop().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+  process.once('SIGINT', () => void stopOrDie());
+  process.once('SIGTERM', () => void stopOrDie());
   worker.done.catch((err: unknown) => {
     logger.fatal({ err }, 'worker failed');
-    void stop();
+    void stopOrDie();
   });
 }
 
@@ -121,6 +123,7 @@ function readSavedDemoKey(): string | undefined {
 }
 
 function saveDemoKey(key: string): void {
+  mkdirSync(dataDir, { recursive: true });
   writeFileSync(path.join(dataDir, 'demo-api-key'), `${key}\n`, { mode: 0o600 });
 }
 

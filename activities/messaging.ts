@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../data/db';
 import type { MessageDoc } from '../data/models/messages';
 import { recordMessageStep } from '../data/messageTimeline';
-import type { MessageStatus, MessageStep, SendResult } from '../domain/messages';
+import { FAILURES, type Channel, type MessageStatus, type MessageStep, type SendResult } from '../domain/messages';
 import { decideSend, pushTargets } from '../gate/sendGate';
 import { pushDeliveryId, smsDeliveryId } from '../lib/ids';
 import { receiptToken } from '../lib/receiptTokens';
@@ -24,16 +24,12 @@ export interface MessageRef {
   messageId: string;
 }
 
-export const FAILURE = {
-  messageNotFound: 'MessageNotFound',
-} as const;
-
 export function createMessagingActivities(deps: MessagingDeps) {
   const { db } = deps;
 
   async function loadMessage(ref: MessageRef): Promise<MessageDoc> {
     const msg = await db.messages.findOne({ _id: ref.messageId, appId: ref.appId }).lean();
-    if (!msg) throw ApplicationFailure.nonRetryable(`message ${ref.messageId} not found`, FAILURE.messageNotFound);
+    if (!msg) throw ApplicationFailure.nonRetryable(`message ${ref.messageId} not found`, FAILURES.messageNotFound);
     return msg;
   }
 
@@ -98,6 +94,11 @@ export function createMessagingActivities(deps: MessagingDeps) {
       if (!outcome.sent) return skip(ref, 'sms', `provider_rejected: ${outcome.error ?? 'unknown'}`);
       await recordMessageStep(db, ref, 'sms_sent', new Date());
       return { sent: true };
+    },
+
+    /** Records why a channel was given up on (its retries ran out). */
+    async recordSkip(input: MessageRef & { channel: Channel; reason: string }): Promise<void> {
+      await recordMessageStep(db, input, input.channel === 'push' ? 'push_skipped' : 'sms_skipped', new Date(), { skip: { channel: input.channel, reason: input.reason } });
     },
 
     /** Records a step the workflow observed (a receipt, a timeout) and the status it leads to; `at` is workflow time. */

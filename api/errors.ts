@@ -39,14 +39,23 @@ export const errorBodySchema = z.object({
   }),
 });
 
+/** Dependencies that are down: the client should retry later, it did nothing wrong. */
+function isUnavailable(err: unknown): boolean {
+  const name = (err as { name?: string })?.name ?? '';
+  const grpcCode = (err as { cause?: { code?: number }; code?: unknown })?.cause?.code;
+  return /^Mongo(ServerSelection|Network|NotConnected|PoolCleared)/.test(name) || (name === 'ServiceError' && grpcCode === 14);
+}
+
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  const e = err as { type?: string; status?: number; message?: string };
+  const e = err as { type?: string; status?: number; expose?: boolean; message?: string };
   if (e?.type === 'entity.parse.failed') return new ApiError(400, 'malformed_json', 'the request body is not valid JSON', [{ path: 'body', message: e.message ?? 'parse error' }]);
   if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'the request body is too large');
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new ApiError(415, 'unsupported_encoding', e.message ?? 'unsupported encoding');
+  // Other client errors raised by Express and body-parser (bad URL encoding, aborted or mis-sized bodies, charsets).
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) return new ApiError(e.status, 'bad_request', e.message ?? 'bad request');
   if (isDuplicateKey(err)) return new ApiError(409, 'conflict', 'a record with the same key already exists');
   if (err instanceof WorkflowNotFoundError) return new ApiError(404, 'not_found', 'no such workflow');
+  if (isUnavailable(err)) return new ApiError(503, 'unavailable', 'a dependency (database or Temporal) is unavailable; retry later', [], { 'retry-after': '5' });
   return new ApiError(500, 'internal', 'internal error');
 }
 

@@ -21,14 +21,24 @@ export interface RunningApi {
 
 export async function startApi(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningApi> {
   const db = await connectDb(config.MONGODB_URI);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ db, temporal, config, logger, metrics: createMetrics() });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
-  });
+  let connection: Connection | undefined;
+  const server = http.createServer();
+  try {
+    connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    // A fixed demo key (docker-compose, scripts) is seeded before the first request can use it.
+    if (config.ROTA_DEMO_API_KEY) await seedDemoApp(db, config.ROTA_DEMO_API_KEY);
+    server.on('request', createApp({ db, temporal, config, logger, metrics: createMetrics() }));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => resolve());
+    });
+  } catch (err) {
+    // Nothing half-open is left behind when boot fails.
+    await connection?.close();
+    await db.close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${config.HOST}:${port}`,
@@ -39,7 +49,7 @@ export async function startApi(config: Config, logger: Logger = createLogger(con
         server.closeIdleConnections();
       });
       await db.close();
-      await connection.close();
+      await connection?.close();
     },
   };
 }
@@ -53,13 +63,7 @@ if (require.main === module) {
     exitOnConfigError(err);
   }
   startApi(config, logger)
-    .then(async (api) => {
-      // A fixed demo key (docker-compose, scripts) is seeded at boot, so the stack is usable at once.
-      if (config.ROTA_DEMO_API_KEY) {
-        const db = await connectDb(config.MONGODB_URI);
-        await seedDemoApp(db, config.ROTA_DEMO_API_KEY);
-        await db.close();
-      }
+    .then((api) => {
       logger.info({ url: api.url }, 'API listening');
       const shutdown = () => void api.close().then(() => process.exit(0));
       process.once('SIGINT', shutdown);

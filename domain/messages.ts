@@ -53,6 +53,11 @@ export interface MessageWorkflowInput {
   smsFallback: boolean;
 }
 
+/** Names of the typed, non-retryable business failures activities raise. */
+export const FAILURES = {
+  messageNotFound: 'MessageNotFound',
+} as const;
+
 export interface SendResult {
   sent: boolean;
   /** Why nothing was sent, for the operator. */

@@ -33,9 +33,12 @@ export function decideSend(req: GateRequest): GateDecision {
       return allow(`push_enabled${exempt}`);
     case 'sms':
       if (!req.profile.msisdn) return block('no_msisdn: the profile has no phone number');
+      // Commercial SMS needs İYS consent (ONAY); until the consent store answers, none is assumed.
+      if (req.category === 'commercial') return block('no_consent: commercial SMS needs İYS MESAJ consent (ONAY)');
       return allow(`msisdn_present${exempt}`);
     case 'email':
       if (!req.profile.email) return block('no_email: the profile has no e-mail address');
+      if (req.category === 'commercial') return block('no_consent: commercial e-mail needs İYS EPOSTA consent (ONAY)');
       return allow(`email_present${exempt}`);
   }
 }

@@ -1,58 +1,76 @@
 /**
  * Accept a message: write it, then start its workflow under a deterministic id. A request
- * repeated with the same idempotency key lands on the same message and the same workflow,
- * so a client retry never sends twice.
+ * repeated with the same idempotency key lands on the same message and the same workflow
+ * (even after that workflow has finished), so a client retry never sends twice.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../data/db';
 import { isDuplicateKey } from '../data/db';
 import type { MessageDoc } from '../data/models/messages';
-import { newMessageId } from '../lib/ids';
+import { newMessageId, sha256 } from '../lib/ids';
 import { messageWorkflowId, pushWithSmsFallback } from '../workflows/pushWithSmsFallback';
 import type { MessageCreate } from './schemas';
 
 export class ProfileNotFoundError extends Error {}
+export class IdempotencyConflictError extends Error {}
+
+/** What a repeated request must match to be "the same request". */
+function fingerprint(input: MessageCreate): string {
+  const { idempotencyKey: _key, ...rest } = input;
+  return sha256(JSON.stringify(rest));
+}
 
 export async function acceptMessage(deps: { db: Db; temporal: Client; config: Config }, appId: string, input: MessageCreate): Promise<{ message: MessageDoc; created: boolean }> {
   const { db, temporal, config } = deps;
-  const profile = await db.profiles.findOne({ appId, externalId: input.to.externalId }).lean();
-  if (!profile) throw new ProfileNotFoundError(input.to.externalId);
-
   const messageId = newMessageId(appId, input.idempotencyKey);
-  const now = new Date();
-  const doc: MessageDoc = {
-    _id: messageId,
-    appId,
-    profileId: profile._id,
-    externalId: profile.externalId,
-    category: input.category,
-    push: input.push,
-    ...(input.sms ? { sms: input.sms } : {}),
-    fallbackTimeoutMs: (input.fallbackAfterSeconds ?? config.FALLBACK_TIMEOUT_SECONDS) * 1000,
-    ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
-    status: 'accepted',
-    timeline: { accepted: now },
-    reasons: {},
-    createdAt: now,
-    updatedAt: now,
-  };
-  let created = true;
-  try {
-    await db.messages.create(doc);
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    created = false; // the same idempotency key: answer the first message
+  const requestHash = fingerprint(input);
+
+  // A repeated key is answered from the first message, even if its profile has since changed or gone.
+  let message: MessageDoc | null = input.idempotencyKey ? await db.messages.findOne({ _id: messageId, appId }).lean() : null;
+  let created = false;
+  if (!message) {
+    const profile = await db.profiles.findOne({ appId, externalId: input.to.externalId }).lean();
+    if (!profile) throw new ProfileNotFoundError(input.to.externalId);
+    const now = new Date();
+    const doc: MessageDoc = {
+      _id: messageId,
+      appId,
+      profileId: profile._id,
+      externalId: profile.externalId,
+      category: input.category,
+      push: input.push,
+      ...(input.sms ? { sms: input.sms } : {}),
+      smsFallback: input.smsFallback,
+      fallbackTimeoutMs: (input.fallbackAfterSeconds ?? config.FALLBACK_TIMEOUT_SECONDS) * 1000,
+      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      requestHash,
+      status: 'accepted',
+      timeline: { accepted: now },
+      reasons: {},
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await db.messages.create(doc);
+      message = doc;
+      created = true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      message = await db.messages.findOne({ _id: messageId, appId }).lean(); // a concurrent twin won
+    }
   }
-  const message = created ? doc : await db.messages.findOne({ _id: messageId, appId }).lean();
   if (!message) throw new Error(`message ${messageId} vanished`);
+  if (message.requestHash !== requestHash) throw new IdempotencyConflictError(input.idempotencyKey);
 
   try {
-    // Started even for a repeated request: if the first attempt died between the write and the start, this one finishes the job.
+    // Started for a repeated request too: if the first attempt died between the write and the
+    // start, this one finishes the job. REJECT_DUPLICATE: a finished message is never run again.
     await temporal.workflow.start(pushWithSmsFallback, {
       workflowId: messageWorkflowId(appId, messageId),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      args: [{ appId, messageId, fallbackTimeoutMs: message.fallbackTimeoutMs, smsFallback: input.smsFallback }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [{ appId, messageId, fallbackTimeoutMs: message.fallbackTimeoutMs, smsFallback: message.smsFallback }],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -32,7 +32,10 @@ export interface PushSimulatorOptions {
 }
 
 export interface PushSimulator extends SimServer {
+  /** Pushes the devices received: one per idempotency key. */
   pushes: SimulatedPush[];
+  /** Every accepted send call, a deduplicated repeat included, by message id: a test sees a second call even when the key saved the device from it. */
+  callsFor(messageId: string): number;
 }
 
 type Behaviour = { kind: 'delivers'; delayMs: number } | { kind: 'silent' } | { kind: 'unregistered' };
@@ -44,10 +47,10 @@ export function behaviourOf(token: string, defaultDelayMs: number): Behaviour {
   return { kind: 'delivers', delayMs: m ? Number(m[1]) : defaultDelayMs };
 }
 
-async function postReceipt(url: string, push: SimulatedPush): Promise<void> {
+async function postReceipt(url: string, push: SimulatedPush, stopped: () => boolean): Promise<void> {
   const body = { appId: push.data.rota_app_id, messageId: push.data.rota_message_id, token: push.data.rota_receipt_token, status: 'delivered' };
   // A device retries a failed receipt a few times, as an SDK would.
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 5 && !stopped(); attempt++) {
     try {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       push.receipt = { status: 'delivered', postedAt: new Date().toISOString(), httpStatus: res.status };
@@ -64,6 +67,8 @@ export async function startPushSimulator(opts: PushSimulatorOptions): Promise<Pu
   const pushes: SimulatedPush[] = [];
   const byKey = new Map<string, SimulatedPush>();
   const timers = new Set<NodeJS.Timeout>();
+  const calls = new Map<string, number>();
+  let closed = false;
 
   app.post(/^\/v1\/projects\/[^/]+\/messages:send$/, faultInjection, (req, res) => {
     const message = (req.body as { message?: { token?: unknown; notification?: { title?: unknown; body?: unknown }; data?: Record<string, string> } }).message;
@@ -71,6 +76,8 @@ export async function startPushSimulator(opts: PushSimulatorOptions): Promise<Pu
       res.status(400).json({ error: { code: 400, status: 'INVALID_ARGUMENT', message: 'message.token is required' } });
       return;
     }
+    const messageId = message.data?.rota_message_id ?? '';
+    calls.set(messageId, (calls.get(messageId) ?? 0) + 1);
     const key = req.header('idempotency-key');
     const seen = key ? byKey.get(key) : undefined;
     if (seen) {
@@ -96,7 +103,7 @@ export async function startPushSimulator(opts: PushSimulatorOptions): Promise<Pu
     if (behaviour.kind === 'delivers') {
       const t = setTimeout(() => {
         timers.delete(t);
-        void postReceipt(opts.receiptUrl, push);
+        void postReceipt(opts.receiptUrl, push, () => closed);
       }, behaviour.delayMs);
       timers.add(t);
     }
@@ -113,7 +120,9 @@ export async function startPushSimulator(opts: PushSimulatorOptions): Promise<Pu
   return {
     ...server,
     pushes,
+    callsFor: (messageId) => calls.get(messageId) ?? 0,
     async close() {
+      closed = true;
       for (const t of timers) clearTimeout(t);
       await server.close();
     },

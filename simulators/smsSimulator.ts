@@ -16,7 +16,10 @@ export interface SimulatedSms {
 }
 
 export interface SmsSimulator extends SimServer {
+  /** Messages the phones received: one per reference. */
   messages: SimulatedSms[];
+  /** Every accepted send call whose reference starts with `prefix`, deduplicated repeats included. */
+  callsFor(prefix: string): number;
 }
 
 const E164 = /^\+[1-9]\d{7,14}$/;
@@ -25,6 +28,7 @@ export async function startSmsSimulator(opts: { port?: number; host?: string } =
   const { app, faultInjection } = createSimApp();
   const messages: SimulatedSms[] = [];
   const byReference = new Map<string, SimulatedSms>();
+  const calls: string[] = [];
 
   app.post('/sms/send', faultInjection, (req, res) => {
     const { to, from, text, reference } = req.body as Partial<Record<string, unknown>>;
@@ -37,6 +41,7 @@ export async function startSmsSimulator(opts: { port?: number; host?: string } =
       res.status(400).json({ error: { code: 'invalid_request', message: bad.join('; ') } });
       return;
     }
+    calls.push(reference as string);
     const seen = byReference.get(reference as string);
     if (seen) {
       res.json({ id: seen.id, status: 'accepted', duplicate: true });
@@ -61,5 +66,5 @@ export async function startSmsSimulator(opts: { port?: number; host?: string } =
     res.json({ total: list.length, messages: list });
   });
 
-  return { ...(await listen(app, opts.port, opts.host)), messages };
+  return { ...(await listen(app, opts.port, opts.host)), messages, callsFor: (prefix) => calls.filter((r) => r.startsWith(prefix)).length };
 }

@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../data/db';
-import { ROLES, type Role } from '../domain/auth';
+import { API_KEY_FORMAT, ROLES, type Role } from '../domain/auth';
 import { randomToken, sha256 } from '../lib/ids';
 
 export interface VerifiedKey {
@@ -13,7 +13,6 @@ export interface VerifiedKey {
   roles: Role[];
 }
 
-const KEY_FORMAT = /^rota_([a-z0-9]{8})_([A-Za-z0-9]{24,})$/;
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export function generateApiKey(): string {
@@ -21,7 +20,7 @@ export function generateApiKey(): string {
 }
 
 export function parseApiKey(key: string): { id: string; secret: string } | undefined {
-  const m = KEY_FORMAT.exec(key);
+  const m = API_KEY_FORMAT.exec(key);
   return m ? { id: m[1]!, secret: m[2]! } : undefined;
 }
 

@@ -4,9 +4,9 @@
  * no receipt came and the gate allows it. Every send goes through an activity that keeps
  * a delivery record, so a replay or a worker restart never sends twice.
  */
-import { condition, defineQuery, defineSignal, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, defineQuery, defineSignal, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { MessageStatus, MessageWorkflowInput, Receipt } from '../domain/messages';
+import { FAILURES, type MessageStatus, type MessageStep, type MessageWorkflowInput, type Receipt, type SendResult } from '../domain/messages';
 
 export const receiptSignal = defineSignal<[Receipt]>('receipt');
 export const messageStatusQuery = defineQuery<MessageStatus>('status');
@@ -19,13 +19,23 @@ export function messageWorkflowId(appId: string, messageId: string): string {
 const sends = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '1 hour',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['MessageNotFound'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: [FAILURES.messageNotFound] },
 });
 // Bookkeeping writes to MongoDB: short, retried until the database answers.
 const records = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
 });
+
+/** A send whose retries ran out is an outcome (the channel failed), not a reason to fail the whole message. */
+async function attempt(send: () => Promise<SendResult>): Promise<SendResult> {
+  try {
+    return await send();
+  } catch (err) {
+    if (err instanceof ActivityFailure) return { sent: false, reason: `gave_up: ${err.cause?.message ?? err.message}` };
+    throw err;
+  }
+}
 
 export async function pushWithSmsFallback(input: MessageWorkflowInput): Promise<MessageStatus> {
   const ref = { appId: input.appId, messageId: input.messageId };
@@ -36,28 +46,31 @@ export async function pushWithSmsFallback(input: MessageWorkflowInput): Promise<
   });
   setHandler(messageStatusQuery, () => status);
 
-  const finish = async (next: MessageStatus, step: Parameters<Activities['recordStep']>[0]['step'], at: string): Promise<MessageStatus> => {
+  const finish = async (next: MessageStatus, step: MessageStep, at = new Date().toISOString()): Promise<MessageStatus> => {
     status = next;
     await records.recordStep({ ...ref, step, at, status: next });
     log.info('message finished', { ...ref, status: next });
     return next;
   };
 
-  const push = await sends.sendPush(ref);
+  const push = await attempt(() => sends.sendPush(ref));
   if (push.sent) {
     status = 'push_sent';
     if (await condition(() => receipt !== undefined, input.fallbackTimeoutMs)) {
       return finish('delivered_by_push', 'push_delivered', receipt!.at);
     }
     await records.recordStep({ ...ref, step: 'push_timed_out', at: new Date().toISOString(), status: 'push_sent' });
+  } else if (push.reason?.startsWith('gave_up')) {
+    await records.recordSkip({ ...ref, channel: 'push', reason: push.reason });
   }
 
-  if (!input.smsFallback) {
-    return finish(push.sent ? 'not_delivered' : 'skipped', push.sent ? 'push_timed_out' : 'push_skipped', new Date().toISOString());
-  }
-  const sms = await sends.sendSms(ref);
-  if (sms.sent) {
-    return finish(push.sent ? 'sms_sent_after_push_timeout' : 'sms_sent_push_unavailable', 'sms_sent', new Date().toISOString());
-  }
-  return finish(push.sent ? 'not_delivered' : 'skipped', 'sms_skipped', new Date().toISOString());
+  const undelivered: MessageStatus = push.sent ? 'not_delivered' : 'skipped';
+  // A receipt that raced the timer still counts: no SMS for a push the device has shown.
+  if (receipt) return finish('delivered_by_push', 'push_delivered', receipt.at);
+  if (!input.smsFallback) return finish(undelivered, push.sent ? 'push_timed_out' : 'push_skipped');
+
+  const sms = await attempt(() => sends.sendSms(ref));
+  if (sms.sent) return finish(push.sent ? 'sms_sent_after_push_timeout' : 'sms_sent_push_unavailable', 'sms_sent');
+  if (sms.reason?.startsWith('gave_up')) await records.recordSkip({ ...ref, channel: 'sms', reason: sms.reason });
+  return finish(undelivered, 'sms_skipped');
 }

@@ -7,11 +7,14 @@ const check = z.object({ status: z.enum(['ok', 'failing']), error: z.string().op
 const readiness = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ mongodb: check, temporal: check }) });
 
 async function probe(fn: () => Promise<unknown>): Promise<z.infer<typeof check>> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2000))]);
+    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out after 2 s')), 2000)))]);
     return { status: 'ok' };
   } catch (err) {
     return { status: 'failing', error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

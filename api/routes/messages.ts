@@ -2,7 +2,7 @@ import { ApiError } from '../errors';
 import { appIdOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { route } from '../routing';
-import { acceptMessage, ProfileNotFoundError } from '../../messages/acceptMessage';
+import { acceptMessage, IdempotencyConflictError, ProfileNotFoundError } from '../../messages/acceptMessage';
 import { toMessageView } from '../../messages/messageView';
 import { recordReceipt } from '../../messages/recordReceipt';
 import { messageAcceptedSchema, messageCreateSchema, messageIdParams, messageViewSchema, receiptSchema } from '../../messages/schemas';
@@ -20,6 +20,7 @@ export function messageRoutes(deps: ApiDeps) {
         202: { description: 'accepted; follow statusUrl', schema: messageAcceptedSchema },
         200: { description: 'the same idempotencyKey was seen before: the first message', schema: messageAcceptedSchema },
         404: { description: 'no profile with that externalId' },
+        409: { description: 'the idempotencyKey was used before with a different body' },
       },
       handler: async ({ body, req, res }) => {
         const appId = appIdOf(req);
@@ -28,6 +29,9 @@ export function messageRoutes(deps: ApiDeps) {
           if (created) metrics.messagesAccepted.inc({ category: message.category });
           res.status(created ? 202 : 200).json({ id: message._id, status: message.status, statusUrl: `/v1/messages/${message._id}` });
         } catch (err) {
+          if (err instanceof IdempotencyConflictError) {
+            throw new ApiError(409, 'conflict', 'this idempotencyKey was used for a different message', [{ path: 'body.idempotencyKey', message: 'reused with a different body' }]);
+          }
           if (err instanceof ProfileNotFoundError) {
             throw new ApiError(404, 'not_found', `no profile with externalId ${body.to.externalId}`, [{ path: 'body.to.externalId', message: 'no such profile' }]);
           }

@@ -23,6 +23,8 @@ export interface DeliveryDoc {
   attempts: number;
   providerMessageId?: string;
   error?: string;
+  /** While `pending`: until when the attempt that claimed it may be calling the provider. */
+  leaseUntil?: Date;
   /** The gate's answer and what it was based on. */
   decision: { allowed: boolean; reason: string };
   createdAt: Date;
@@ -42,6 +44,7 @@ export const deliverySchema = new Schema<DeliveryDoc>(
     attempts: { type: Number, default: 0 },
     providerMessageId: String,
     error: String,
+    leaseUntil: Date,
     decision: { allowed: Boolean, reason: String },
     sentAt: Date,
   },

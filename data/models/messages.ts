@@ -11,8 +11,11 @@ export interface MessageDoc {
   category: MessageCategory;
   push: { title: string; body: string };
   sms?: { text: string };
+  smsFallback: boolean;
   fallbackTimeoutMs: number;
   idempotencyKey?: string;
+  /** Hash of the request body, to tell a retry (same body) from a reused key (409). */
+  requestHash: string;
   status: MessageStatus;
   timeline: Partial<Record<MessageStep, Date>>;
   /** Why a channel was skipped, by channel. */
@@ -30,6 +33,8 @@ export const messageSchema = new Schema<MessageDoc>(
     category: { type: String, enum: MESSAGE_CATEGORIES, required: true },
     push: { title: { type: String, required: true }, body: { type: String, required: true } },
     sms: { text: String },
+    smsFallback: { type: Boolean, required: true },
+    requestHash: { type: String, required: true },
     fallbackTimeoutMs: { type: Number, required: true },
     idempotencyKey: String,
     status: { type: String, enum: MESSAGE_STATUSES, required: true },

@@ -1,12 +1,12 @@
 /** The delivery-record protocol on the real database: a replayed send never calls the provider again. */
-import { randomUUID } from 'node:crypto';
 import { deliverOnce, type DeliverySpec } from '../../activities/deliverOnce';
 import { connectDb, type Db } from '../../data/db';
 import { ProviderError } from '../../providers/http';
+import { testDbUri } from '../support/testDb';
 
 let db: Db;
 beforeAll(async () => {
-  db = await connectDb(process.env.MONGODB_URI!.replace(/\/([^/?]*)(\?|$)/, `/t_deliver_${randomUUID().slice(0, 8)}$2`));
+  db = await connectDb(testDbUri('deliver'));
 });
 afterAll(async () => {
   await db?.conn.dropDatabase();
@@ -39,4 +39,21 @@ test('transient failures count attempts on the same record; a final failure is r
   expect(await deliverOnce(db, spec('d2'), flaky)).toEqual({ sent: false, error: 'invalid number' });
   expect(calls).toBe(3);
   expect(await db.deliveries.findOne({ _id: 'd2', appId: 'demo' }).lean()).toMatchObject({ state: 'failed', attempts: 3 });
+});
+
+test('while one attempt holds the lease, another does not call the provider', async () => {
+  let release!: () => void;
+  let calls = 0;
+  const slow = () =>
+    new Promise<{ providerMessageId: string }>((resolve) => {
+      calls++;
+      release = () => resolve({ providerMessageId: 'slow' });
+    });
+  const first = deliverOnce(db, spec('d3'), slow);
+  await new Promise((r) => setTimeout(r, 200));
+  await expect(deliverOnce(db, spec('d3'), slow)).rejects.toThrow(/in flight/);
+  release();
+  expect(await first).toEqual({ sent: true });
+  expect(await deliverOnce(db, spec('d3'), slow)).toEqual({ sent: true });
+  expect(calls).toBe(1);
 });

@@ -4,8 +4,12 @@
  * and the SMS fallback when no receipt comes.
  */
 import { Worker } from '@temporalio/worker';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { messageWorkflowId } from '../../workflows/pushWithSmsFallback';
 import { workflowsPath } from '../../worker';
+import { resolveTemporalCli } from '../../infra/tools';
 import { finalMessage, startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -20,8 +24,9 @@ async function profile(externalId: string, token: string, msisdn = '+90532111223
   return res.body;
 }
 
+// A long fallback by default: a receipt case ends when the receipt comes, however slow the machine.
 async function send(externalId: string, extra: Record<string, unknown> = {}) {
-  const res = await h.call('POST', '/v1/messages', { to: { externalId }, push: { title: 'Sipariş', body: 'Kargonuz yolda' }, fallbackAfterSeconds: 4, ...extra });
+  const res = await h.call('POST', '/v1/messages', { to: { externalId }, push: { title: 'Sipariş', body: 'Kargonuz yolda' }, fallbackAfterSeconds: 120, ...extra });
   expect(res.status).toBe(202);
   return res.body.id as string;
 }
@@ -39,19 +44,20 @@ test('a device that sends its receipt: delivered by push, no SMS', async () => {
   expect(msg.status).toBe('delivered_by_push');
   expect(msg.outcome).toBe('delivered by push');
   expect(msg.timeline.map((s: { step: string }) => s.step)).toEqual(['accepted', 'push_sent', 'push_delivered']);
-  expect(h.push.pushes.filter((p) => p.data.rota_message_id === id)).toHaveLength(1);
-  expect(h.sms.messages.filter((s) => s.reference.startsWith(id))).toHaveLength(0);
+  expect(h.push.callsFor(id)).toBe(1);
+  expect(h.sms.callsFor(id)).toBe(0);
 });
 
 test('a device that never answers: SMS sent after push timeout, once', async () => {
   await profile('silent', 'sim-silent-silent', '05329998877');
-  const id = await send('silent', { sms: { text: 'Kargonuz yolda (SMS)' } });
+  const id = await send('silent', { sms: { text: 'Kargonuz yolda (SMS)' }, fallbackAfterSeconds: 3 });
   const msg = await finalMessage(h, id);
   expect(msg.status).toBe('sms_sent_after_push_timeout');
   expect(msg.outcome).toBe('SMS sent after push timeout');
   expect(msg.timeline.map((s: { step: string }) => s.step)).toEqual(['accepted', 'push_sent', 'push_timed_out', 'sms_sent']);
   const sms = h.sms.messages.filter((s) => s.reference.startsWith(id));
   expect(sms).toHaveLength(1);
+  expect([h.push.callsFor(id), h.sms.callsFor(id)]).toEqual([1, 1]);
   expect(sms[0]).toMatchObject({ to: '+905329998877', text: 'Kargonuz yolda (SMS)' });
   expect(msg.deliveries.map((d: { channel: string; state: string }) => `${d.channel}:${d.state}`)).toEqual(['push:sent', 'sms:sent']);
 });
@@ -65,16 +71,35 @@ test('a dead push token: SMS at once, and the reason is shown', async () => {
   expect(h.sms.messages.filter((s) => s.reference.startsWith(id))).toHaveLength(1);
 });
 
-test('the same idempotencyKey twice is one message and one push', async () => {
+test('the same idempotencyKey is one message and one push, also when repeated after the message finished', async () => {
   await profile('idem', 'sim-delivers-idem');
-  const body = { to: { externalId: 'idem' }, push: { title: 't', body: 'b' }, idempotencyKey: 'order-42-shipped' };
+  const body = { to: { externalId: 'idem' }, push: { title: 't', body: 'b' }, idempotencyKey: 'order-42-shipped', fallbackAfterSeconds: 2 };
   const first = await h.call('POST', '/v1/messages', body);
   const second = await h.call('POST', '/v1/messages', body);
   expect(first.status).toBe(202);
   expect(second.status).toBe(200);
   expect(second.body.id).toBe(first.body.id);
-  await finalMessage(h, first.body.id);
-  expect(h.push.pushes.filter((p) => p.data.rota_message_id === first.body.id)).toHaveLength(1);
+  const id = first.body.id as string;
+  expect((await finalMessage(h, id)).status).toBe('delivered_by_push');
+
+  const late = await h.call('POST', '/v1/messages', body);
+  expect([late.status, late.body.id, late.body.status]).toEqual([200, id, 'delivered_by_push']);
+  await new Promise((r) => setTimeout(r, 3000)); // past the 2 s fallback a second run would have waited
+  expect([h.push.callsFor(id), h.sms.callsFor(id)]).toEqual([1, 0]);
+  expect((await h.call('GET', `/v1/messages/${id}`)).body.status).toBe('delivered_by_push');
+
+  const reused = await h.call('POST', '/v1/messages', { ...body, push: { title: 'other', body: 'b' } });
+  expect(reused.status).toBe(409);
+  expect(reused.body.error.details[0].path).toBe('body.idempotencyKey');
+});
+
+test('a commercial message does not fall back to SMS without consent, and says why', async () => {
+  await profile('commercial', 'sim-silent-commercial');
+  const id = await send('commercial', { category: 'commercial', fallbackAfterSeconds: 1 });
+  const msg = await finalMessage(h, id);
+  expect(msg.status).toBe('not_delivered');
+  expect(msg.skipped.sms).toMatch(/^no_consent/);
+  expect(h.sms.callsFor(id)).toBe(0);
 });
 
 test('provider 5xx storm: the push is retried and sent once', async () => {
@@ -84,7 +109,7 @@ test('provider 5xx storm: the push is retried and sent once', async () => {
   const msg = await finalMessage(h, id);
   expect(msg.status).toBe('delivered_by_push');
   expect(msg.deliveries[0].attempts).toBe(4);
-  expect(h.push.pushes.filter((p) => p.data.rota_message_id === id)).toHaveLength(1);
+  expect(h.push.callsFor(id)).toBe(1); // the three faulted calls never reached the device
 });
 
 test('a forged receipt is refused and changes nothing', async () => {
@@ -98,11 +123,17 @@ test('a forged receipt is refused and changes nothing', async () => {
   await h.temporal.workflow.getHandle(messageWorkflowId('demo', id)).terminate('test done');
 });
 
-test('recorded histories replay deterministically against the current workflow code', async () => {
-  const ids = (await h.db.messages.find({ appId: 'demo' }).lean()).filter((m) => m.status !== 'push_sent').map((m) => m._id);
-  expect(ids.length).toBeGreaterThan(2);
-  for (const id of ids) {
-    const history = await h.temporal.workflow.getHandle(messageWorkflowId('demo', id)).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath }, history, messageWorkflowId('demo', id));
+test("this run's histories replay against the current workflow code (RECORD_HISTORIES=1 saves them as fixtures)", async () => {
+  const messages = (await h.db.messages.find({ appId: 'demo' }).lean()).filter((m) => m.status !== 'push_sent' && m.status !== 'accepted');
+  expect(messages.length).toBeGreaterThan(3);
+  for (const m of messages) {
+    const history = await h.temporal.workflow.getHandle(messageWorkflowId('demo', m._id)).fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath }, history, messageWorkflowId('demo', m._id));
+    if (process.env.RECORD_HISTORIES) {
+      // The CLI's JSON is the format the Web UI and other tools export: fixtures stay readable and portable.
+      const cli = (await resolveTemporalCli())!.path;
+      const json = execFileSync(cli, ['workflow', 'show', '--address', process.env.TEMPORAL_ADDRESS!, '-w', messageWorkflowId('demo', m._id), '--output', 'json'], { encoding: 'utf8' });
+      writeFileSync(path.join(__dirname, '../histories', `pushWithSmsFallback-${m.status}.json`), json);
+    }
   }
 });

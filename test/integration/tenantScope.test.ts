@@ -1,11 +1,11 @@
 /** Tenant isolation is enforced by the data layer: a query without appId never reaches the database. */
-import { randomUUID } from 'node:crypto';
 import { connectDb, type Db } from '../../data/db';
 import { TenantScopeError } from '../../data/tenantScope';
+import { testDbUri } from '../support/testDb';
 
 let db: Db;
 beforeAll(async () => {
-  db = await connectDb(process.env.MONGODB_URI!.replace(/\/([^/?]*)(\?|$)/, `/t_scope_${randomUUID().slice(0, 8)}$2`));
+  db = await connectDb(testDbUri('scope'));
   await db.profiles.create({ _id: 'p1', appId: 'a', externalId: 'same' });
   await db.profiles.create({ _id: 'p2', appId: 'b', externalId: 'same' });
 });

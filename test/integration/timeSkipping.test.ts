@@ -14,6 +14,7 @@ import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimula
 import { pushWithSmsFallback, messageWorkflowId } from '../../workflows/pushWithSmsFallback';
 import { activitiesFromConfig, workflowsPath } from '../../worker';
 import { loadConfig } from '../../config';
+import { testDbUri } from '../support/testDb';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -23,7 +24,7 @@ let sms: SmsSimulator;
 beforeAll(async () => {
   const server = await resolveTimeSkippingServer();
   env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server.path } } } : {});
-  db = await connectDb(process.env.MONGODB_URI!.replace(/\/([^/?]*)(\?|$)/, `/t_timeskip_${randomUUID().slice(0, 8)}$2`));
+  db = await connectDb(testDbUri('timeskip'));
   push = await startPushSimulator({ receiptUrl: 'http://127.0.0.1:9/unused' });
   sms = await startSmsSimulator();
 });
@@ -46,7 +47,7 @@ test('a 6-hour push fallback fires the SMS after 6 hours of workflow time', asyn
   const now = new Date();
   await db.messages.create({
     _id: messageId, appId: 'demo', profileId: profile._id, externalId: 'sleeper', category: 'transactional',
-    push: { title: 'Kampanya', body: 'Yarın bitiyor' }, fallbackTimeoutMs: 6 * 3600_000, status: 'accepted', timeline: { accepted: now }, reasons: {},
+    push: { title: 'Kampanya', body: 'Yarın bitiyor' }, smsFallback: true, requestHash: 'x', fallbackTimeoutMs: 6 * 3600_000, status: 'accepted', timeline: { accepted: now }, reasons: {},
   });
 
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'timeskip', workflowsPath, activities: activitiesFromConfig(config, db) });

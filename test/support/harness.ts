@@ -14,6 +14,7 @@ import { startPushSimulator, type PushSimulator } from '../../simulators/pushSim
 import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
 import { seedDemoApp } from '../../tenants/apiKeys';
 import { startWorker, type RunningWorker } from '../../worker';
+import { testDbUri } from './testDb';
 
 export interface Harness {
   config: Config;
@@ -32,8 +33,7 @@ export interface Harness {
 
 export async function startHarness(name: string, opts: { worker?: boolean } = {}): Promise<Harness> {
   const suffix = randomUUID().slice(0, 8);
-  const mongoBase = process.env.MONGODB_URI!;
-  const dbUri = mongoBase.replace(/\/([^/?]*)(\?|$)/, `/t_${name}_${suffix}$2`);
+  const dbUri = testDbUri(name);
   const port = await freePort();
   const push = await startPushSimulator({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 300 });
   const sms = await startSmsSimulator();

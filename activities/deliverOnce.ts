@@ -27,7 +27,7 @@ export interface DeliveryOutcome {
 }
 
 export async function deliverOnce(db: Db, spec: DeliverySpec, send: () => Promise<{ providerMessageId: string }>): Promise<DeliveryOutcome> {
-  const key = { _id: spec._id, appId: spec.appId };
+  const key = { _id: spec._id };
   try {
     // One write claims the record (inserted as `pending`) or takes the expired lease of a pending one.
     // A record already `sent` or `failed`, or leased by a live attempt, does not match, so the upsert collides with it.

@@ -5,7 +5,7 @@ import type { MessageDoc } from '../data/models/messages';
 import { recordMessageStep } from '../data/messageTimeline';
 import { FAILURES, type Channel, type MessageStatus, type MessageStep, type SendResult } from '../domain/messages';
 import { decideSend, pushTargets } from '../gate/sendGate';
-import { pushDeliveryId, smsDeliveryId } from '../lib/ids';
+import { messageDocId, pushDeliveryId, smsDeliveryId } from '../lib/ids';
 import { receiptToken } from '../lib/receiptTokens';
 import type { PushProvider } from '../providers/push';
 import type { SmsProvider } from '../providers/sms';
@@ -28,7 +28,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
   const { db } = deps;
 
   async function loadMessage(ref: MessageRef): Promise<MessageDoc> {
-    const msg = await db.messages.findOne({ _id: ref.messageId, appId: ref.appId }).lean();
+    const msg = await db.messages.findOne({ _id: messageDocId(ref.appId, ref.messageId) }).lean();
     if (!msg) throw ApplicationFailure.nonRetryable(`message ${ref.messageId} not found`, FAILURES.messageNotFound);
     return msg;
   }
@@ -42,7 +42,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
     /** Pushes to every push-enabled device of the profile; sent when at least one device took it. */
     async sendPush(ref: MessageRef): Promise<SendResult> {
       const msg = await loadMessage(ref);
-      const profile = await db.profiles.findOne({ _id: msg.profileId, appId: ref.appId }).lean();
+      const profile = await db.profiles.findOne({ _id: msg.profileId }).lean();
       if (!profile) return skip(ref, 'push', 'profile_deleted');
       const decision = decideSend({ profile, channel: 'push', category: msg.category });
       if (!decision.allowed) return skip(ref, 'push', decision.reason);
@@ -52,7 +52,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
       let sent = 0;
       for (const device of pushTargets(profile)) {
         const spec = {
-          _id: pushDeliveryId(ref.messageId, device.token),
+          _id: pushDeliveryId(ref.appId, ref.messageId, device.token),
           appId: ref.appId,
           messageId: ref.messageId,
           profileId: profile._id,
@@ -74,13 +74,13 @@ export function createMessagingActivities(deps: MessagingDeps) {
 
     async sendSms(ref: MessageRef): Promise<SendResult> {
       const msg = await loadMessage(ref);
-      const profile = await db.profiles.findOne({ _id: msg.profileId, appId: ref.appId }).lean();
+      const profile = await db.profiles.findOne({ _id: msg.profileId }).lean();
       if (!profile) return skip(ref, 'sms', 'profile_deleted');
       const decision = decideSend({ profile, channel: 'sms', category: msg.category });
       if (!decision.allowed || !profile.msisdn) return skip(ref, 'sms', decision.reason);
       const to = profile.msisdn;
       const spec = {
-        _id: smsDeliveryId(ref.messageId),
+        _id: smsDeliveryId(ref.appId, ref.messageId),
         appId: ref.appId,
         messageId: ref.messageId,
         profileId: profile._id,

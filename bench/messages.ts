@@ -25,7 +25,7 @@ async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise
 }
 
 async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 50));
+  while (!(await check())) await new Promise((r) => setTimeout(r, 250));
 }
 
 /** The floor: push calls and receipt callbacks, nothing recorded anywhere. */

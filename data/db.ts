@@ -4,6 +4,7 @@ import { apiKeySchema } from './models/apiKeys';
 import { appSchema } from './models/apps';
 import { deliverySchema } from './models/deliveries';
 import { messageSchema } from './models/messages';
+import { profileKeySchema } from './models/profileKeys';
 import { profileSchema } from './models/profiles';
 
 function bindModels(conn: Connection) {
@@ -11,6 +12,7 @@ function bindModels(conn: Connection) {
     apps: conn.model('App', appSchema, 'apps'),
     apiKeys: conn.model('ApiKey', apiKeySchema, 'apiKeys'),
     profiles: conn.model('Profile', profileSchema, 'profiles'),
+    profileKeys: conn.model('ProfileKey', profileKeySchema, 'profileKeys'),
     messages: conn.model('Message', messageSchema, 'messages'),
     deliveries: conn.model('Delivery', deliverySchema, 'deliveries'),
   };

@@ -1,5 +1,6 @@
 /** Writes to a message's timeline, shared by the activities and the receipt endpoint. */
 import type { Db } from './db';
+import { messageDocId } from '../lib/ids';
 import { MESSAGE_STATUSES, type Channel, type MessageStatus, type MessageStep } from '../domain/messages';
 
 /** accepted → push_sent → a final status; never backwards (a late, retried activity must not undo an outcome). */
@@ -21,7 +22,7 @@ export async function recordMessageStep(
   at: Date,
   extra: { status?: MessageStatus; skip?: { channel: Channel; reason: string } } = {},
 ): Promise<boolean> {
-  const key = { _id: ref.messageId, appId: ref.appId };
+  const key = { _id: messageDocId(ref.appId, ref.messageId) };
   const set = extra.skip ? { $set: { [`reasons.${extra.skip.channel}`]: extra.skip.reason } } : {};
   const res = await db.messages.updateOne(key, { $min: { [`timeline.${step}`]: at }, ...set });
   if (extra.status) await db.messages.updateOne({ ...key, status: { $in: earlierStatuses(extra.status) } }, { $set: { status: extra.status } });

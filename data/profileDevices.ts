@@ -14,7 +14,7 @@ async function detachToken(db: Db, appId: string, token: string, opts: { keep?: 
   for (const holder of holders) {
     if (holder._id === opts.keep) continue;
     for (const device of holder.devices.filter((d) => d.token === token && (!opts.olderThan || d.updatedAt <= opts.olderThan))) {
-      await db.profiles.collection.updateOne({ _id: holder._id, appId } as never, { $pull: { devices: device } } as never);
+      await db.profiles.collection.updateOne({ _id: holder._id } as never, { $pull: { devices: device } } as never);
     }
   }
 }
@@ -22,7 +22,7 @@ async function detachToken(db: Db, appId: string, token: string, opts: { keep?: 
 export async function attachDevice(db: Db, appId: string, profileId: string, device: Omit<Device, 'updatedAt'>): Promise<void> {
   const registered = { ...device, updatedAt: new Date() };
   await detachToken(db, appId, device.token);
-  await db.profiles.updateOne({ appId, _id: profileId, 'devices.token': { $ne: device.token } }, { $push: { devices: registered } });
+  await db.profiles.updateOne({ _id: profileId, 'devices.token': { $ne: device.token } }, { $push: { devices: registered } });
   // Two registrations of one token may race through the lines above; the older copy gives way.
   await detachToken(db, appId, device.token, { keep: profileId, olderThan: registered.updatedAt });
 }

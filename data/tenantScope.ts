@@ -1,7 +1,8 @@
 /**
  * Tenant isolation lives in the data layer: a mongoose plugin that refuses any query on a
- * tenant-owned collection whose filter does not name `appId`. A route cannot forget the
- * tenant, because the query would throw before it reached the database.
+ * tenant-owned collection whose filter names neither `appId` nor tenant-scoped `_id`s
+ * (`{appId}:…`, see lib/ids.ts `scopedId`). A route cannot forget the tenant, because the
+ * query would throw before it reached the database.
  */
 import type { Schema } from 'mongoose';
 
@@ -14,12 +15,21 @@ export class TenantScopeError extends Error {
   override name = 'TenantScopeError';
 }
 
+const SCOPED_ID = /^[a-z0-9-]+:./;
+
+function isScopedIdFilter(id: unknown): boolean {
+  if (typeof id === 'string') return SCOPED_ID.test(id);
+  const $in = (id as { $in?: unknown } | undefined)?.$in;
+  return Array.isArray($in) && $in.every((v) => typeof v === 'string' && SCOPED_ID.test(v));
+}
+
 export function tenantScoped(schema: Schema): void {
   for (const op of QUERY_OPS) {
     schema.pre(op, function () {
-      const appId: unknown = this.getFilter().appId;
-      if (typeof appId !== 'string' || appId.length === 0) {
-        throw new TenantScopeError(`${op} on ${this.model.collection.name} without an appId filter`);
+      const filter = this.getFilter();
+      const appId: unknown = filter.appId;
+      if ((typeof appId !== 'string' || appId.length === 0) && !isScopedIdFilter(filter._id)) {
+        throw new TenantScopeError(`${op} on ${this.model.collection.name} without an appId or a tenant-scoped _id in its filter`);
       }
     });
   }

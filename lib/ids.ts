@@ -14,17 +14,35 @@ export function newMessageId(appId: string, idempotencyKey?: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export function newProfileId(): string {
-  return `prf_${randomUUID().replaceAll('-', '')}`;
+/**
+ * Stored `_id`s of tenant-owned documents start with `{appId}:`. The tenant is then part of
+ * the key itself, and a lookup by `_id` alone is both tenant-safe and fast: FerretDB's
+ * SQLite backend answers `{_id}` from its primary key but scans for `{_id, appId}`.
+ */
+export function scopedId(appId: string, local: string): string {
+  return `${appId}:${local}`;
+}
+
+/** The public part of a scoped id (what the API shows). */
+export function localId(scoped: string): string {
+  return scoped.slice(scoped.indexOf(':') + 1);
+}
+
+export function newProfileId(appId: string): string {
+  return scopedId(appId, `prf_${randomUUID().replaceAll('-', '')}`);
+}
+
+export function messageDocId(appId: string, messageId: string): string {
+  return scopedId(appId, messageId);
 }
 
 /** One push delivery per device: the token is hashed so it never appears in an id or log. */
-export function pushDeliveryId(messageId: string, token: string): string {
-  return `${messageId}:push:${digest(token).slice(0, 16)}`;
+export function pushDeliveryId(appId: string, messageId: string, token: string): string {
+  return scopedId(appId, `${messageId}:push:${digest(token).slice(0, 16)}`);
 }
 
-export function smsDeliveryId(messageId: string): string {
-  return `${messageId}:sms`;
+export function smsDeliveryId(appId: string, messageId: string): string {
+  return scopedId(appId, `${messageId}:sms`);
 }
 
 export function sha256(text: string): string {

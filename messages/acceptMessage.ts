@@ -8,7 +8,8 @@ import type { Config } from '../config';
 import type { Db } from '../data/db';
 import { isDuplicateKey } from '../data/db';
 import type { MessageDoc } from '../data/models/messages';
-import { newMessageId, sha256 } from '../lib/ids';
+import { messageDocId, newMessageId, sha256 } from '../lib/ids';
+import { findProfileId } from '../profiles/profileKeys';
 import { messageWorkflowId, pushWithSmsFallback } from '../workflows/pushWithSmsFallback';
 import type { MessageCreate } from './schemas';
 
@@ -27,17 +28,20 @@ export async function acceptMessage(deps: { db: Db; temporal: Client; config: Co
   const requestHash = fingerprint(input);
 
   // A repeated key is answered from the first message, even if its profile has since changed or gone.
-  let message: MessageDoc | null = input.idempotencyKey ? await db.messages.findOne({ _id: messageId, appId }).lean() : null;
+  const docId = messageDocId(appId, messageId);
+  let message: MessageDoc | null = input.idempotencyKey ? await db.messages.findOne({ _id: docId }).lean() : null;
   let created = false;
   if (!message) {
-    const profile = await db.profiles.findOne({ appId, externalId: input.to.externalId }).lean();
+    const profileId = await findProfileId(db, appId, { externalId: input.to.externalId });
+    const profile = profileId ? await db.profiles.findOne({ _id: profileId }).lean() : null;
     if (!profile) throw new ProfileNotFoundError(input.to.externalId);
     const now = new Date();
     const doc: MessageDoc = {
-      _id: messageId,
+      _id: docId,
+      messageId,
       appId,
       profileId: profile._id,
-      externalId: profile.externalId,
+      externalId: input.to.externalId,
       category: input.category,
       push: input.push,
       ...(input.sms ? { sms: input.sms } : {}),
@@ -57,7 +61,7 @@ export async function acceptMessage(deps: { db: Db; temporal: Client; config: Co
       created = true;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      message = await db.messages.findOne({ _id: messageId, appId }).lean(); // a concurrent twin won
+      message = await db.messages.findOne({ _id: docId }).lean(); // a concurrent twin won
     }
   }
   if (!message) throw new Error(`message ${messageId} vanished`);

@@ -2,6 +2,7 @@ import type { DeliveryDoc } from '../data/models/deliveries';
 import type { MessageDoc } from '../data/models/messages';
 import { OUTCOME_TEXT, type MessageStep } from '../domain/messages';
 import type { MessageView } from './schemas';
+import { localId } from '../lib/ids';
 
 /** Tokens and numbers are personal data: the status view shows only their ends. */
 export function maskRecipient(value: string): string {
@@ -13,8 +14,8 @@ export function toMessageView(m: MessageDoc, deliveries: DeliveryDoc[]): Message
     .map(([step, at]) => ({ step, at: new Date(at).toISOString() }))
     .sort((a, b) => a.at.localeCompare(b.at));
   return {
-    id: m._id,
-    to: { externalId: m.externalId, profileId: m.profileId },
+    id: m.messageId,
+    to: { externalId: m.externalId, profileId: localId(m.profileId) },
     category: m.category,
     status: m.status,
     outcome: OUTCOME_TEXT[m.status],

@@ -45,7 +45,7 @@ export type ProfileUpsert = z.infer<typeof profileUpsertSchema>;
 
 export const profileViewSchema = z.object({
   id: z.string(),
-  externalId: z.string(),
+  externalId: z.string().optional(),
   email: z.string().optional(),
   msisdn: z.string().optional(),
   devices: z.array(

@@ -18,8 +18,8 @@ export interface SimulatedSms {
 export interface SmsSimulator extends SimServer {
   /** Messages the phones received: one per reference. */
   messages: SimulatedSms[];
-  /** Every accepted send call whose reference starts with `prefix`, deduplicated repeats included. */
-  callsFor(prefix: string): number;
+  /** Every accepted send call whose reference contains `prefix` (a message id), deduplicated repeats included. */
+  callsFor(messageId: string): number;
 }
 
 const E164 = /^\+[1-9]\d{7,14}$/;
@@ -62,9 +62,9 @@ export async function startSmsSimulator(opts: { port?: number; host?: string } =
 
   app.get('/sim/sms', (req, res) => {
     const { reference, to } = req.query;
-    const list = messages.filter((m) => (typeof reference !== 'string' || m.reference.startsWith(reference)) && (typeof to !== 'string' || m.to === to));
+    const list = messages.filter((m) => (typeof reference !== 'string' || m.reference.includes(reference)) && (typeof to !== 'string' || m.to === to));
     res.json({ total: list.length, messages: list });
   });
 
-  return { ...(await listen(app, opts.port, opts.host)), messages, callsFor: (prefix) => calls.filter((r) => r.startsWith(prefix)).length };
+  return { ...(await listen(app, opts.port, opts.host)), messages, callsFor: (prefix) => calls.filter((r) => r.includes(prefix)).length };
 }

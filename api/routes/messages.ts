@@ -7,6 +7,7 @@ import { toMessageView } from '../../messages/messageView';
 import { recordReceipt } from '../../messages/recordReceipt';
 import { messageAcceptedSchema, messageCreateSchema, messageIdParams, messageViewSchema, receiptSchema } from '../../messages/schemas';
 import { verifyReceiptToken } from '../../lib/receiptTokens';
+import { messageDocId } from '../../lib/ids';
 import { z } from 'zod';
 
 export function messageRoutes(deps: ApiDeps) {
@@ -27,7 +28,7 @@ export function messageRoutes(deps: ApiDeps) {
         try {
           const { message, created } = await acceptMessage(deps, appId, body);
           if (created) metrics.messagesAccepted.inc({ category: message.category });
-          res.status(created ? 202 : 200).json({ id: message._id, status: message.status, statusUrl: `/v1/messages/${message._id}` });
+          res.status(created ? 202 : 200).json({ id: message.messageId, status: message.status, statusUrl: `/v1/messages/${message.messageId}` });
         } catch (err) {
           if (err instanceof IdempotencyConflictError) {
             throw new ApiError(409, 'conflict', 'this idempotencyKey was used for a different message', [{ path: 'body.idempotencyKey', message: 'reused with a different body' }]);
@@ -46,7 +47,7 @@ export function messageRoutes(deps: ApiDeps) {
       responses: { 200: { description: 'the message', schema: messageViewSchema }, 404: { description: 'no such message' } },
       handler: async ({ params, req, res }) => {
         const appId = appIdOf(req);
-        const message = await db.messages.findOne({ _id: params.id, appId }).lean();
+        const message = await db.messages.findOne({ _id: messageDocId(appId, params.id) }).lean();
         if (!message) throw new ApiError(404, 'not_found', `no message ${params.id}`);
         const deliveries = await db.deliveries.find({ appId, messageId: params.id }).sort({ createdAt: 1 }).lean();
         res.json(toMessageView(message, deliveries));

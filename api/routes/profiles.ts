@@ -5,6 +5,7 @@ import { route } from '../routing';
 import { z } from 'zod';
 import { externalIdSchema, profileUpsertSchema, profileViewSchema } from '../../profiles/schemas';
 import { toProfileView, upsertProfile } from '../../profiles/upsertProfile';
+import { findProfileId } from '../../profiles/profileKeys';
 
 export function profileRoutes({ db }: ApiDeps) {
   return [
@@ -24,7 +25,9 @@ export function profileRoutes({ db }: ApiDeps) {
       params: z.object({ externalId: externalIdSchema }),
       responses: { 200: { description: 'the profile', schema: profileViewSchema }, 404: { description: 'no such profile' } },
       handler: async ({ params, req, res }) => {
-        const profile = await db.profiles.findOne({ appId: appIdOf(req), externalId: params.externalId }).lean();
+        const appId = appIdOf(req);
+        const profileId = await findProfileId(db, appId, { externalId: params.externalId });
+        const profile = profileId ? await db.profiles.findOne({ _id: profileId }).lean() : null;
         if (!profile) throw new ApiError(404, 'not_found', `no profile with externalId ${params.externalId}`);
         res.json(toProfileView(profile));
       },

@@ -4,7 +4,10 @@ import { tenantScoped } from '../tenantScope';
 
 /** One message to one profile: its content, and the timeline the operator reads. */
 export interface MessageDoc {
+  /** `{appId}:{messageId}` */
   _id: string;
+  /** The public id (a UUID). */
+  messageId: string;
   appId: string;
   profileId: string;
   externalId: string;
@@ -27,6 +30,7 @@ export interface MessageDoc {
 export const messageSchema = new Schema<MessageDoc>(
   {
     _id: { type: String, required: true },
+    messageId: { type: String, required: true },
     appId: { type: String, required: true },
     profileId: { type: String, required: true },
     externalId: { type: String, required: true },

@@ -17,7 +17,9 @@ export interface Device {
 export interface ProfileDoc {
   _id: string;
   appId: string;
-  externalId: string;
+  /** Absent on an anonymous profile until it is identified. */
+  externalId?: string;
+  anonymousIds?: string[];
   email?: string;
   msisdn?: string;
   devices: Device[];
@@ -43,7 +45,8 @@ export const profileSchema = new Schema<ProfileDoc>(
   {
     _id: { type: String, required: true },
     appId: { type: String, required: true },
-    externalId: { type: String, required: true },
+    externalId: String,
+    anonymousIds: { type: [String], default: undefined },
     email: String,
     msisdn: String,
     devices: { type: [deviceSchema], default: [] },
@@ -51,6 +54,5 @@ export const profileSchema = new Schema<ProfileDoc>(
   },
   { timestamps: true, versionKey: false, minimize: false },
 );
-profileSchema.index({ appId: 1, externalId: 1 }, { unique: true });
 profileSchema.index({ appId: 1, 'devices.token': 1 });
 profileSchema.plugin(tenantScoped);

@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 const spec = (id: string): DeliverySpec => ({
-  _id: id, appId: 'demo', messageId: 'm', profileId: 'p', channel: 'sms', category: 'transactional', recipient: '+905321234567', decision: { allowed: true, reason: 'test' },
+  _id: `demo:${id}`, appId: 'demo', messageId: 'm', profileId: 'p', channel: 'sms', category: 'transactional', recipient: '+905321234567', decision: { allowed: true, reason: 'test' },
 });
 
 test('sent once, then answered from the record', async () => {
@@ -23,7 +23,7 @@ test('sent once, then answered from the record', async () => {
   expect(await deliverOnce(db, spec('d1'), send)).toEqual({ sent: true });
   expect(await deliverOnce(db, spec('d1'), send)).toEqual({ sent: true });
   expect(calls).toBe(1);
-  expect(await db.deliveries.findOne({ _id: 'd1', appId: 'demo' }).lean()).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: 'p1' });
+  expect(await db.deliveries.findOne({ _id: 'demo:d1' }).lean()).toMatchObject({ state: 'sent', attempts: 1, providerMessageId: 'p1' });
 });
 
 test('transient failures count attempts on the same record; a final failure is recorded and not retried', async () => {
@@ -38,7 +38,7 @@ test('transient failures count attempts on the same record; a final failure is r
   expect(await deliverOnce(db, spec('d2'), flaky)).toEqual({ sent: false, error: 'invalid number' });
   expect(await deliverOnce(db, spec('d2'), flaky)).toEqual({ sent: false, error: 'invalid number' });
   expect(calls).toBe(3);
-  expect(await db.deliveries.findOne({ _id: 'd2', appId: 'demo' }).lean()).toMatchObject({ state: 'failed', attempts: 3 });
+  expect(await db.deliveries.findOne({ _id: 'demo:d2' }).lean()).toMatchObject({ state: 'failed', attempts: 3 });
 });
 
 test('while one attempt holds the lease, another does not call the provider', async () => {

@@ -55,7 +55,7 @@ test('a device that never answers: SMS sent after push timeout, once', async () 
   expect(msg.status).toBe('sms_sent_after_push_timeout');
   expect(msg.outcome).toBe('SMS sent after push timeout');
   expect(msg.timeline.map((s: { step: string }) => s.step)).toEqual(['accepted', 'push_sent', 'push_timed_out', 'sms_sent']);
-  const sms = h.sms.messages.filter((s) => s.reference.startsWith(id));
+  const sms = h.sms.messages.filter((s) => s.reference.includes(id));
   expect(sms).toHaveLength(1);
   expect([h.push.callsFor(id), h.sms.callsFor(id)]).toEqual([1, 1]);
   expect(sms[0]).toMatchObject({ to: '+905329998877', text: 'Kargonuz yolda (SMS)' });
@@ -68,7 +68,7 @@ test('a dead push token: SMS at once, and the reason is shown', async () => {
   const msg = await finalMessage(h, id);
   expect(msg.status).toBe('sms_sent_push_unavailable');
   expect(msg.skipped.push).toMatch(/provider_rejected: .*UNREGISTERED/);
-  expect(h.sms.messages.filter((s) => s.reference.startsWith(id))).toHaveLength(1);
+  expect(h.sms.messages.filter((s) => s.reference.includes(id))).toHaveLength(1);
 });
 
 test('the same idempotencyKey is one message and one push, also when repeated after the message finished', async () => {
@@ -127,12 +127,12 @@ test("this run's histories replay against the current workflow code (RECORD_HIST
   const messages = (await h.db.messages.find({ appId: 'demo' }).lean()).filter((m) => m.status !== 'push_sent' && m.status !== 'accepted');
   expect(messages.length).toBeGreaterThan(3);
   for (const m of messages) {
-    const history = await h.temporal.workflow.getHandle(messageWorkflowId('demo', m._id)).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath }, history, messageWorkflowId('demo', m._id));
+    const history = await h.temporal.workflow.getHandle(messageWorkflowId('demo', m.messageId)).fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath }, history, messageWorkflowId('demo', m.messageId));
     if (process.env.RECORD_HISTORIES) {
       // The CLI's JSON is the format the Web UI and other tools export: fixtures stay readable and portable.
       const cli = (await resolveTemporalCli())!.path;
-      const json = execFileSync(cli, ['workflow', 'show', '--address', process.env.TEMPORAL_ADDRESS!, '-w', messageWorkflowId('demo', m._id), '--output', 'json'], { encoding: 'utf8' });
+      const json = execFileSync(cli, ['workflow', 'show', '--address', process.env.TEMPORAL_ADDRESS!, '-w', messageWorkflowId('demo', m.messageId), '--output', 'json'], { encoding: 'utf8' });
       writeFileSync(path.join(__dirname, '../histories', `pushWithSmsFallback-${m.status}.json`), json);
     }
   }

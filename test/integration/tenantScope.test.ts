@@ -25,7 +25,14 @@ test.each([
   await expect(run()).rejects.toBeInstanceOf(TenantScopeError);
 });
 
+test('a filter on tenant-scoped _ids ({appId}:…) is allowed without appId', async () => {
+  await db.profiles.create({ _id: 'a:p3', appId: 'a', externalId: 'scoped' });
+  expect((await db.profiles.findOne({ _id: 'a:p3' }).lean())?.externalId).toBe('scoped');
+  expect(await db.profiles.countDocuments({ _id: { $in: ['a:p3', 'b:p3'] } })).toBe(1);
+  await expect(db.profiles.countDocuments({ _id: { $in: ['a:p3', 'p1'] } })).rejects.toBeInstanceOf(TenantScopeError);
+});
+
 test('the same externalId in two apps is two profiles, each seen only by its app', async () => {
-  expect(await db.profiles.countDocuments({ appId: 'a' })).toBe(1);
+  expect(await db.profiles.countDocuments({ appId: 'a', externalId: 'same' })).toBe(1);
   expect((await db.profiles.findOne({ appId: 'b', externalId: 'same' }).lean())?._id).toBe('p2');
 });

@@ -14,6 +14,7 @@ import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimula
 import { pushWithSmsFallback, messageWorkflowId } from '../../workflows/pushWithSmsFallback';
 import { activitiesFromConfig, workflowsPath } from '../../worker';
 import { loadConfig } from '../../config';
+import { messageDocId } from '../../lib/ids';
 import { testDbUri } from '../support/testDb';
 
 let env: TestWorkflowEnvironment;
@@ -46,7 +47,7 @@ test('a 6-hour push fallback fires the SMS after 6 hours of workflow time', asyn
   const messageId = randomUUID();
   const now = new Date();
   await db.messages.create({
-    _id: messageId, appId: 'demo', profileId: profile._id, externalId: 'sleeper', category: 'transactional',
+    _id: messageDocId('demo', messageId), messageId, appId: 'demo', profileId: profile._id, externalId: 'sleeper', category: 'transactional',
     push: { title: 'Kampanya', body: 'Yarın bitiyor' }, smsFallback: true, requestHash: 'x', fallbackTimeoutMs: 6 * 3600_000, status: 'accepted', timeline: { accepted: now }, reasons: {},
   });
 
@@ -61,11 +62,11 @@ test('a 6-hour push fallback fires the SMS after 6 hours of workflow time', asyn
   );
 
   expect(result).toBe('sms_sent_after_push_timeout');
-  expect(sms.messages.filter((m) => m.reference.startsWith(messageId))).toHaveLength(1);
+  expect(sms.messages.filter((m) => m.reference.includes(messageId))).toHaveLength(1);
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
   const timer = history.events?.find((e) => e.timerStartedEventAttributes)?.timerStartedEventAttributes;
   expect(Number(timer?.startToFireTimeout?.seconds)).toBe(6 * 3600);
-  const msg = await db.messages.findOne({ _id: messageId, appId: 'demo' }).lean();
+  const msg = await db.messages.findOne({ _id: messageDocId('demo', messageId) }).lean();
   const waited = msg!.timeline.push_timed_out!.getTime() - msg!.timeline.push_sent!.getTime();
   expect(waited).toBeGreaterThanOrEqual(6 * 3600_000 - 1000);
 });

@@ -43,7 +43,7 @@ test('a worker SIGKILLed after the push: exactly one push and one SMS', async ()
   // What the phone got: one push, one SMS. A kill between the provider call and the record's
   // completion would make the new worker call again, and the idempotency key would absorb it.
   expect(h.push.pushes.filter((p) => p.data.rota_message_id === id)).toHaveLength(1);
-  expect(h.sms.messages.filter((s) => s.reference.startsWith(id))).toHaveLength(1);
+  expect(h.sms.messages.filter((s) => s.reference.includes(id))).toHaveLength(1);
   expect(h.sms.callsFor(id)).toBe(1); // the SMS was sent by the second worker alone
   expect(msg.deliveries.map((d: { channel: string; state: string }) => `${d.channel}:${d.state}`)).toEqual(['push:sent', 'sms:sent']);
 });

@@ -29,7 +29,8 @@ test('message ids: derived from an idempotency key they are stable, per app, and
   expect(newMessageId('app2', 'order-1')).not.toBe(a);
   expect(z.uuid().safeParse(a).success).toBe(true);
   expect(newMessageId('app1')).not.toBe(newMessageId('app1'));
-  expect(pushDeliveryId(a, 'secret-token')).not.toContain('secret-token');
+  expect(pushDeliveryId('app1', a, 'secret-token')).not.toContain('secret-token');
+  expect(pushDeliveryId('app1', a, 'secret-token').startsWith('app1:')).toBe(true);
 });
 
 test('receipt tokens bind app and message', () => {

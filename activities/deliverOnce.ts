@@ -6,6 +6,9 @@
  * `failed`; while another attempt holds the lease (a timed-out attempt still running) it
  * waits instead of calling in parallel; a crash between call and completion is covered by
  * the provider's idempotency key.
+ *
+ * The common path reads and writes by `_id` alone (FerretDB answers those from its primary
+ * key); only taking over an expired lease needs a compare-and-set filter.
  */
 import type { Db } from '../data/db';
 import { isDuplicateKey } from '../data/db';
@@ -26,25 +29,34 @@ export interface DeliveryOutcome {
   error?: string;
 }
 
-export async function deliverOnce(db: Db, spec: DeliverySpec, send: () => Promise<{ providerMessageId: string }>): Promise<DeliveryOutcome> {
+/** Claims the record for this attempt, or answers the outcome already recorded. */
+async function claim(db: Db, spec: DeliverySpec): Promise<DeliveryOutcome | 'claimed'> {
   const key = { _id: spec._id };
-  try {
-    // One write claims the record (inserted as `pending`) or takes the expired lease of a pending one.
-    // A record already `sent` or `failed`, or leased by a live attempt, does not match, so the upsert collides with it.
-    const now = new Date();
-    await db.deliveries.updateOne(
-      { ...key, state: 'pending', leaseUntil: { $lt: now } },
-      { $setOnInsert: spec, $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) }, $inc: { attempts: 1 } },
-      { upsert: true },
-    );
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    const done = await db.deliveries.findOne(key).lean();
-    if (done?.state === 'sent') return { sent: true };
-    if (done?.state === 'failed') return { sent: false, error: done.error };
-    // Another attempt holds the lease: let the retry policy come back after it has finished.
-    throw new DeliveryInFlightError(`delivery ${spec._id} is in flight in another attempt`);
+  const now = new Date();
+  const leaseUntil = new Date(now.getTime() + LEASE_MS);
+  const existing = await db.deliveries.findOne(key).lean();
+  if (!existing) {
+    try {
+      await db.deliveries.create({ ...spec, state: 'pending', attempts: 1, leaseUntil });
+      return 'claimed';
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      throw new DeliveryInFlightError(`delivery ${spec._id} was claimed by another attempt`);
+    }
   }
+  if (existing.state === 'sent') return { sent: true };
+  if (existing.state === 'failed') return { sent: false, error: existing.error };
+  if (existing.leaseUntil && existing.leaseUntil > now) throw new DeliveryInFlightError(`delivery ${spec._id} is in flight in another attempt`);
+  // Take over the expired lease only if nobody else took it since we read it.
+  const res = await db.deliveries.updateOne({ ...key, state: 'pending', leaseUntil: existing.leaseUntil }, { $set: { leaseUntil }, $inc: { attempts: 1 } });
+  if (res.modifiedCount === 0) throw new DeliveryInFlightError(`delivery ${spec._id} was taken over by another attempt`);
+  return 'claimed';
+}
+
+export async function deliverOnce(db: Db, spec: DeliverySpec, send: () => Promise<{ providerMessageId: string }>): Promise<DeliveryOutcome> {
+  const claimed = await claim(db, spec);
+  if (claimed !== 'claimed') return claimed;
+  const key = { _id: spec._id };
   try {
     const { providerMessageId } = await send();
     await db.deliveries.updateOne(key, { $set: { state: 'sent', providerMessageId, sentAt: new Date() }, $unset: { leaseUntil: 1 } });

@@ -1,13 +1,11 @@
 /** Writes to a message's timeline, shared by the activities and the receipt endpoint. */
 import type { Db } from './db';
 import { messageDocId } from '../lib/ids';
-import { MESSAGE_STATUSES, type Channel, type MessageStatus, type MessageStep } from '../domain/messages';
+import type { Channel, MessageStatus, MessageStep } from '../domain/messages';
 
 /** accepted → push_sent → a final status; never backwards (a late, retried activity must not undo an outcome). */
-function earlierStatuses(next: MessageStatus): MessageStatus[] {
-  if (next === 'accepted') return [];
-  if (next === 'push_sent') return ['accepted'];
-  return MESSAGE_STATUSES.filter((s) => s === 'accepted' || s === 'push_sent');
+function rank(status: MessageStatus): number {
+  return status === 'accepted' ? 0 : status === 'push_sent' ? 1 : 2;
 }
 
 /**
@@ -22,9 +20,16 @@ export async function recordMessageStep(
   at: Date,
   extra: { status?: MessageStatus; skip?: { channel: Channel; reason: string } } = {},
 ): Promise<boolean> {
+  // Filters are by `_id` alone: FerretDB answers those from its primary key and scans for anything more.
+  // So the forward-only check reads first; the only writer of a message's status is its workflow, one step at a time.
   const key = { _id: messageDocId(ref.appId, ref.messageId) };
-  const set = extra.skip ? { $set: { [`reasons.${extra.skip.channel}`]: extra.skip.reason } } : {};
-  const res = await db.messages.updateOne(key, { $min: { [`timeline.${step}`]: at }, ...set });
-  if (extra.status) await db.messages.updateOne({ ...key, status: { $in: earlierStatuses(extra.status) } }, { $set: { status: extra.status } });
+  const set: Record<string, unknown> = {};
+  if (extra.skip) set[`reasons.${extra.skip.channel}`] = extra.skip.reason;
+  if (extra.status) {
+    const current = await db.messages.findOne(key, { status: 1 }).lean();
+    if (!current) return false;
+    if (rank(extra.status) > rank(current.status)) set.status = extra.status;
+  }
+  const res = await db.messages.updateOne(key, { $min: { [`timeline.${step}`]: at }, ...(Object.keys(set).length ? { $set: set } : {}) });
   return res.matchedCount > 0;
 }

@@ -5,9 +5,9 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { exitOnConfigError, loadConfig, type Config } from './config';
+import type { Config } from './config';
+import { runEntryPoint } from './lib/entryPoint';
 import { connectDb, type Db } from './data/db';
-import { createLogger } from './lib/logger';
 import { createHttpPushProvider } from './providers/push';
 import { createHttpSmsProvider } from './providers/sms';
 
@@ -62,23 +62,12 @@ export async function startWorker(config: Config, extra: Partial<WorkerOptions> 
 }
 
 if (require.main === module) {
-  const logger = createLogger();
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    exitOnConfigError(err);
-  }
-  installSdkLogging(config.LOG_LEVEL);
-  // The worker stops itself on SIGINT/SIGTERM (the SDK's default shutdown signals), finishing in-flight tasks.
-  startWorker(config)
-    .then(({ done }) => {
-      logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
-      return done;
-    })
-    .then(() => logger.info('worker stopped'))
-    .catch((err: unknown) => {
-      logger.fatal({ err }, 'worker failed');
-      process.exit(1);
-    });
+  runEntryPoint('worker', async (config, logger) => {
+    installSdkLogging(config.LOG_LEVEL);
+    // The worker stops itself on SIGINT/SIGTERM (the SDK's default shutdown signals), finishing in-flight tasks.
+    const { done } = await startWorker(config);
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+    await done;
+    logger.info('worker stopped');
+  });
 }

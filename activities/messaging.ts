@@ -4,7 +4,8 @@ import type { Db } from '../data/db';
 import type { MessageDoc } from '../data/models/messages';
 import { recordMessageStep } from '../data/messageTimeline';
 import { FAILURES, type Channel, type MessageStatus, type MessageStep, type SendResult } from '../domain/messages';
-import { decideSend, pushTargets } from '../gate/sendGate';
+import { decideSend, pushTargets, type GateDecision } from '../gate/sendGate';
+import type { ProfileDoc } from '../data/models/profiles';
 import { messageDocId, pushDeliveryId, smsDeliveryId } from '../lib/ids';
 import { receiptToken } from '../lib/receiptTokens';
 import type { PushProvider } from '../providers/push';
@@ -38,14 +39,22 @@ export function createMessagingActivities(deps: MessagingDeps) {
     return { sent: false, reason };
   }
 
+  /** The message, its profile and the gate's decision for `channel`; or the skip, recorded, when the gate says no. */
+  async function gated(ref: MessageRef, channel: 'push' | 'sms'): Promise<{ msg: MessageDoc; profile: ProfileDoc; decision: GateDecision } | { skipped: SendResult }> {
+    const msg = await loadMessage(ref);
+    const profile = await db.profiles.findOne({ _id: msg.profileId }).lean();
+    if (!profile) return { skipped: await skip(ref, channel, 'profile_deleted') };
+    const decision = decideSend({ profile, channel, category: msg.category });
+    if (!decision.allowed) return { skipped: await skip(ref, channel, decision.reason) };
+    return { msg, profile, decision };
+  }
+
   return {
     /** Pushes to every push-enabled device of the profile; sent when at least one device took it. */
     async sendPush(ref: MessageRef): Promise<SendResult> {
-      const msg = await loadMessage(ref);
-      const profile = await db.profiles.findOne({ _id: msg.profileId }).lean();
-      if (!profile) return skip(ref, 'push', 'profile_deleted');
-      const decision = decideSend({ profile, channel: 'push', category: msg.category });
-      if (!decision.allowed) return skip(ref, 'push', decision.reason);
+      const target = await gated(ref, 'push');
+      if ('skipped' in target) return target.skipped;
+      const { msg, profile, decision } = target;
 
       const data = { rota_app_id: ref.appId, rota_message_id: ref.messageId, rota_receipt_token: receiptToken(deps.receiptSecret, ref.appId, ref.messageId) };
       const errors: string[] = [];
@@ -73,11 +82,10 @@ export function createMessagingActivities(deps: MessagingDeps) {
     },
 
     async sendSms(ref: MessageRef): Promise<SendResult> {
-      const msg = await loadMessage(ref);
-      const profile = await db.profiles.findOne({ _id: msg.profileId }).lean();
-      if (!profile) return skip(ref, 'sms', 'profile_deleted');
-      const decision = decideSend({ profile, channel: 'sms', category: msg.category });
-      if (!decision.allowed || !profile.msisdn) return skip(ref, 'sms', decision.reason);
+      const target = await gated(ref, 'sms');
+      if ('skipped' in target) return target.skipped;
+      const { msg, profile, decision } = target;
+      if (!profile.msisdn) return skip(ref, 'sms', 'no_msisdn');
       const to = profile.msisdn;
       const spec = {
         _id: smsDeliveryId(ref.appId, ref.messageId),

@@ -6,7 +6,8 @@
 import { Client, Connection } from '@temporalio/client';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exitOnConfigError, loadConfig, type Config } from '../config';
+import type { Config } from '../config';
+import { runEntryPoint } from '../lib/entryPoint';
 import { connectDb } from '../data/db';
 import { createLogger, type Logger } from '../lib/logger';
 import { seedDemoApp } from '../tenants/apiKeys';
@@ -55,22 +56,11 @@ export async function startApi(config: Config, logger: Logger = createLogger(con
 }
 
 if (require.main === module) {
-  const logger = createLogger();
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    exitOnConfigError(err);
-  }
-  startApi(config, logger)
-    .then((api) => {
-      logger.info({ url: api.url }, 'API listening');
-      const shutdown = () => void api.close().then(() => process.exit(0));
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-    })
-    .catch((err: unknown) => {
-      logger.fatal({ err }, 'API failed to start');
-      process.exit(1);
-    });
+  runEntryPoint('API', async (config, logger) => {
+    const api = await startApi(config, logger);
+    logger.info({ url: api.url }, 'API listening');
+    const shutdown = () => void api.close().then(() => process.exit(0));
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
 }

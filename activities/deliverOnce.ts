@@ -14,11 +14,16 @@ import type { Db } from '../data/db';
 import { isDuplicateKey } from '../data/db';
 import type { DeliveryDoc } from '../data/models/deliveries';
 import { ProviderError } from '../providers/http';
+import { heartbeat } from './heartbeat';
 
 export type DeliverySpec = Pick<DeliveryDoc, '_id' | 'appId' | 'messageId' | 'profileId' | 'channel' | 'category' | 'recipient' | 'decision'>;
 
-/** Longer than an attempt can run (30 s start-to-close, 10 s per provider call), so a lease outlives its holder. */
-const LEASE_MS = 90_000;
+/**
+ * A lease covers one provider call, which cannot outlast its 10 s timeout (providers/http.ts):
+ * twice that, so an attempt the worker still runs after Temporal gave up on it finishes
+ * its call before anyone else may make it.
+ */
+const LEASE_MS = 20_000;
 
 export class DeliveryInFlightError extends Error {
   override name = 'DeliveryInFlightError';
@@ -56,6 +61,7 @@ async function claim(db: Db, spec: DeliverySpec): Promise<DeliveryOutcome | 'cla
 export async function deliverOnce(db: Db, spec: DeliverySpec, send: () => Promise<{ providerMessageId: string }>): Promise<DeliveryOutcome> {
   const claimed = await claim(db, spec);
   if (claimed !== 'claimed') return claimed;
+  heartbeat(); // inside an activity: tells Temporal this worker is alive; a dead one is noticed within the heartbeat timeout
   const key = { _id: spec._id };
   try {
     const { providerMessageId } = await send();

@@ -6,6 +6,9 @@
  *   sim-delivers-2500ms-…   the same after 2.5 s
  *   sim-silent-…            accepted by the provider, the device never answers
  *   sim-unregistered-…      the provider answers 404 UNREGISTERED (a dead token)
+ *   sim-slowack-3000ms-…    delivered to the (silent) device at once, but the provider's
+ *                           answer takes 3 s: the window in which a sender can die after
+ *                           the send and before it has recorded it
  *
  * Sends are deduplicated on `Idempotency-Key`; `GET /sim/pushes?messageId=` lists them.
  */
@@ -38,10 +41,12 @@ export interface PushSimulator extends SimServer {
   callsFor(messageId: string): number;
 }
 
-type Behaviour = { kind: 'delivers'; delayMs: number } | { kind: 'silent' } | { kind: 'unregistered' };
+type Behaviour = { kind: 'delivers'; delayMs: number } | { kind: 'silent'; ackDelayMs?: number } | { kind: 'unregistered' };
 
 export function behaviourOf(token: string, defaultDelayMs: number): Behaviour {
   if (token.startsWith('sim-silent')) return { kind: 'silent' };
+  const slow = /^sim-slowack-(\d+)ms-/.exec(token);
+  if (slow) return { kind: 'silent', ackDelayMs: Number(slow[1]) };
   if (token.startsWith('sim-unregistered')) return { kind: 'unregistered' };
   const m = /^sim-delivers-(\d+)ms-/.exec(token);
   return { kind: 'delivers', delayMs: m ? Number(m[1]) : defaultDelayMs };
@@ -106,6 +111,14 @@ export async function startPushSimulator(opts: PushSimulatorOptions): Promise<Pu
         void postReceipt(opts.receiptUrl, push, () => closed);
       }, behaviour.delayMs);
       timers.add(t);
+    }
+    if (behaviour.kind === 'silent' && behaviour.ackDelayMs) {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (!res.writableEnded && !res.destroyed) res.json({ name: push.name });
+      }, behaviour.ackDelayMs);
+      timers.add(t);
+      return;
     }
     res.json({ name: push.name });
   });

@@ -16,8 +16,10 @@ export function messageWorkflowId(appId: string, messageId: string): string {
 }
 
 // Provider calls: retried with backoff through 5xx/429 storms for up to an hour, after which the message is stale.
+// They heartbeat per delivery, so a killed worker's attempt is retried after 10 s, not 30.
 const sends = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   scheduleToCloseTimeout: '1 hour',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: [FAILURES.messageNotFound] },
 });

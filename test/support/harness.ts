@@ -91,9 +91,9 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 
 export const FINAL_STATUSES = ['delivered_by_push', 'sms_sent_after_push_timeout', 'sms_sent_push_unavailable', 'not_delivered', 'skipped'];
 
-export async function finalMessage(h: Harness, id: string): Promise<any> {
+export async function finalMessage(h: Harness, id: string, timeoutMs = 60_000): Promise<any> {
   return eventually(async () => {
     const res = await h.call('GET', `/v1/messages/${id}`);
     return FINAL_STATUSES.includes(res.body?.status) ? res.body : undefined;
-  });
+  }, timeoutMs);
 }

@@ -64,6 +64,7 @@ test('the push simulator reads device behaviour from the token', () => {
   expect(behaviourOf('sim-delivers-2500ms-x', 100)).toEqual({ kind: 'delivers', delayMs: 2500 });
   expect(behaviourOf('sim-silent-x', 100)).toEqual({ kind: 'silent' });
   expect(behaviourOf('sim-unregistered-x', 100)).toEqual({ kind: 'unregistered' });
+  expect(behaviourOf('sim-slowack-3000ms-x', 100)).toEqual({ kind: 'silent', ackDelayMs: 3000 });
 });
 
 test('a bad configuration names the variable', () => {

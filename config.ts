@@ -29,6 +29,11 @@ export const configSchema = z.object({
   /** Default push→SMS fallback wait when a message names none. */
   FALLBACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(300),
 
+  /** The platform administrator's key: creates apps (tenants), each with its first admin key. */
+  ROTA_ADMIN_API_KEY: z
+    .string()
+    .regex(API_KEY_FORMAT, 'must look like rota_<8 lowercase letters or digits>_<24+ letters or digits>')
+    .optional(),
   ROTA_DEMO_API_KEY: z
     .string()
     .regex(API_KEY_FORMAT, 'must look like rota_<8 lowercase letters or digits>_<24+ letters or digits>')

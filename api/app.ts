@@ -10,15 +10,18 @@ import { mountRoutes, type RouteSpec } from './routing';
 import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
 import { profileRoutes } from './routes/profiles';
+import { attributeRoutes } from './routes/attributes';
+import { tenantRoutes } from './routes/tenants';
 import { publicUrl } from '../config';
 
 export const API_VERSION = '0.1.0';
 
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...profileRoutes(deps), ...messageRoutes(deps)];
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...messageRoutes(deps)];
 }
 
-export function createApp(deps: ApiDeps): express.Express {
+export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {
+  const deps: ApiDeps = { ...base, auth: createAuthenticator(base.db, base.config.ROTA_ADMIN_API_KEY) };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -40,7 +43,7 @@ export function createApp(deps: ApiDeps): express.Express {
 
   const routes = allRoutes(deps);
   app.use(docsRouter(buildOpenApi(routes, { version: API_VERSION, serverUrl: deps.config.PUBLIC_URL ?? publicUrl(deps.config) })));
-  app.use(mountRoutes(routes, createAuthenticator(deps.db)));
+  app.use(mountRoutes(routes, deps.auth.require));
   app.use(notFoundMiddleware);
   app.use(errorMiddleware);
   return app;

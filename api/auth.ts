@@ -1,5 +1,6 @@
 /** Bearer API-key authentication and per-route roles. */
 import type { Request, RequestHandler } from 'express';
+import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../data/db';
 import type { Role } from '../domain/auth';
 import { verifyApiKey, type VerifiedKey } from '../tenants/apiKeys';
@@ -14,9 +15,24 @@ declare module 'express-serve-static-core' {
 // Verified keys are cached briefly: one hash and no database read per request on the hot path.
 const CACHE_MS = 10_000;
 
-export function createAuthenticator(db: Db): (role: Role) => RequestHandler {
+const PLATFORM: VerifiedKey = { keyId: 'platform-admin', appId: '', roles: ['admin'] };
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export interface Authenticator {
+  require(access: Role | 'platform'): RequestHandler;
+  /** Drops a revoked key from this process's cache at once (other processes within CACHE_MS). */
+  forget(keyId: string): void;
+}
+
+export function createAuthenticator(db: Db, platformKey?: string): Authenticator {
   const cache = new Map<string, { key: VerifiedKey; until: number }>();
   async function verify(token: string): Promise<VerifiedKey | undefined> {
+    if (platformKey && sameSecret(token, platformKey)) return PLATFORM;
     const hit = cache.get(token);
     if (hit && hit.until > Date.now()) return hit.key;
     const key = await verifyApiKey(db, token);
@@ -26,17 +42,27 @@ export function createAuthenticator(db: Db): (role: Role) => RequestHandler {
     }
     return key;
   }
-  return (role) => async (req, _res, next) => {
+  const require = (access: Role | 'platform'): RequestHandler => async (req, _res, next) => {
     const header = req.header('authorization');
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!m) throw new ApiError(401, 'unauthorized', 'missing API key: send Authorization: Bearer <key>', [{ path: 'headers.authorization', message: 'required' }]);
     const key = await verify(m[1]!);
     if (!key) throw new ApiError(401, 'unauthorized', 'invalid API key', [{ path: 'headers.authorization', message: 'unknown or revoked key' }]);
-    if (!key.roles.includes(role) && !key.roles.includes('admin')) {
-      throw new ApiError(403, 'forbidden', `this API key lacks the '${role}' role`);
+    // The platform key administers apps only; an app's own keys never reach platform routes.
+    if (access === 'platform' ? key !== PLATFORM : key === PLATFORM) {
+      throw new ApiError(403, 'forbidden', access === 'platform' ? 'only the platform administrator key (ROTA_ADMIN_API_KEY) may do this' : 'the platform administrator key is not bound to an app: use an app key');
+    }
+    if (access !== 'platform' && !key.roles.includes(access) && !key.roles.includes('admin')) {
+      throw new ApiError(403, 'forbidden', `this API key lacks the '${access}' role`);
     }
     req.auth = key;
     next();
+  };
+  return {
+    require,
+    forget(keyId) {
+      for (const [token, entry] of cache) if (entry.key.keyId === keyId) cache.delete(token);
+    },
   };
 }
 

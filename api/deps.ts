@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Db } from '../data/db';
 import type { Logger } from '../lib/logger';
 import type { ApiMetrics } from './metrics';
+import type { Authenticator } from './auth';
 
 /** What the API is built from: one Temporal client and one database, created at boot. */
 export interface ApiDeps {
@@ -11,4 +12,5 @@ export interface ApiDeps {
   config: Config;
   logger: Logger;
   metrics: ApiMetrics;
+  auth: Authenticator;
 }

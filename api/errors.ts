@@ -6,6 +6,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { isDuplicateKey } from '../data/db';
+import { InvalidInputError } from '../lib/invalidInput';
 
 export interface ErrorDetail {
   path?: string;
@@ -48,6 +49,7 @@ function isUnavailable(err: unknown): boolean {
 
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof InvalidInputError) return new ApiError(400, 'invalid_request', err.message, err.issues);
   const e = err as { type?: string; status?: number; expose?: boolean; message?: string };
   if (e?.type === 'entity.parse.failed') return new ApiError(400, 'malformed_json', 'the request body is not valid JSON', [{ path: 'body', message: e.message ?? 'parse error' }]);
   if (e?.type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'the request body is too large');

@@ -17,8 +17,11 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
-/** `role` is the API-key role needed; `public` routes take no key (probes, docs, device receipts). */
-export type Access = Role | 'public';
+/**
+ * `role` is the API-key role needed; `public` routes take no key (probes, docs, device
+ * receipts); `platform` routes take only the platform administrator's key (ROTA_ADMIN_API_KEY).
+ */
+export type Access = Role | 'public' | 'platform';
 
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
   method: Method;
@@ -45,7 +48,7 @@ function parseOr400(where: 'params' | 'query' | 'body', schema: z.ZodType | unde
   return parsed.data;
 }
 
-export function mountRoutes(routes: RouteSpec[], authenticate: (role: Role) => RequestHandler): Router {
+export function mountRoutes(routes: RouteSpec[], authenticate: (access: Exclude<Access, 'public'>) => RequestHandler): Router {
   const router = Router();
   for (const spec of routes) {
     const handlers: RequestHandler[] = [];

@@ -2,6 +2,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { apiKeySchema } from './models/apiKeys';
 import { appSchema } from './models/apps';
+import { attributeDefinitionSchema } from './models/attributeDefinitions';
 import { deliverySchema } from './models/deliveries';
 import { messageSchema } from './models/messages';
 import { profileKeySchema } from './models/profileKeys';
@@ -13,6 +14,7 @@ function bindModels(conn: Connection) {
     apiKeys: conn.model('ApiKey', apiKeySchema, 'apiKeys'),
     profiles: conn.model('Profile', profileSchema, 'profiles'),
     profileKeys: conn.model('ProfileKey', profileKeySchema, 'profileKeys'),
+    attributeDefinitions: conn.model('AttributeDefinition', attributeDefinitionSchema, 'attributeDefinitions'),
     messages: conn.model('Message', messageSchema, 'messages'),
     deliveries: conn.model('Delivery', deliverySchema, 'deliveries'),
   };

@@ -21,14 +21,14 @@ const allow = (reason: string): GateDecision => ({ allowed: true, reason });
 const block = (reason: string): GateDecision => ({ allowed: false, reason });
 
 export function pushTargets(profile: Pick<ProfileDoc, 'devices'>): Device[] {
-  return profile.devices.filter((d) => d.pushEnabled);
+  return (profile.devices ?? []).filter((d) => d.pushEnabled);
 }
 
 export function decideSend(req: GateRequest): GateDecision {
   const exempt = req.category === 'transactional' ? ' (transactional: consent-exempt)' : '';
   switch (req.channel) {
     case 'push':
-      if (req.profile.devices.length === 0) return block('no_device: the profile has no registered device');
+      if (!req.profile.devices?.length) return block('no_device: the profile has no registered device');
       if (pushTargets(req.profile).length === 0) return block('push_disabled: push is disabled on every device of the profile');
       return allow(`push_enabled${exempt}`);
     case 'sms':

@@ -4,5 +4,6 @@ import pino from 'pino';
 export type Logger = pino.Logger;
 
 export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { service: 'rota' } });
+  // API keys must never reach a log line.
+  return pino({ level, base: { service: 'rota' }, redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' } });
 }

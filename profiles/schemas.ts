@@ -40,6 +40,11 @@ export const profileUpsertSchema = z.strictObject({
   email: z.email().transform((v) => v.toLowerCase()).optional(),
   msisdn: msisdnSchema.optional(),
   devices: z.array(deviceInputSchema).max(20).optional().describe('Registered or updated by token; a token moves to the profile that registers it last'),
+  attributes: z
+    .record(z.string(), z.unknown())
+    .refine((a) => Object.keys(a).length <= 200, 'at most 200 attributes per request')
+    .optional()
+    .describe('Custom attributes, typed by the registry (GET /v1/attributes); null removes one'),
 });
 export type ProfileUpsert = z.infer<typeof profileUpsertSchema>;
 
@@ -48,6 +53,7 @@ export const profileViewSchema = z.object({
   externalId: z.string().optional(),
   email: z.string().optional(),
   msisdn: z.string().optional(),
+  attributes: z.record(z.string(), z.unknown()),
   devices: z.array(
     z.object({
       token: z.string(),

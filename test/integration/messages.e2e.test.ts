@@ -137,3 +137,11 @@ test("this run's histories replay against the current workflow code (RECORD_HIST
     }
   }
 });
+
+test('a profile with a number but no device: SMS at once, push skipped with the reason', async () => {
+  expect((await h.call('POST', '/v1/profiles', { externalId: 'nodevice', msisdn: '+905321110000' })).status).toBe(201);
+  const id = await send('nodevice');
+  const msg = await finalMessage(h, id);
+  expect(msg.status).toBe('sms_sent_push_unavailable');
+  expect(msg.skipped.push).toMatch(/^no_device/);
+});

@@ -31,7 +31,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(name: string, opts: { worker?: boolean } = {}): Promise<Harness> {
+export async function startHarness(name: string, opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
   const suffix = randomUUID().slice(0, 8);
   const dbUri = testDbUri(name);
   const port = await freePort();
@@ -47,6 +47,7 @@ export async function startHarness(name: string, opts: { worker?: boolean } = {}
     SMS_PROVIDER_URL: sms.url,
     RECEIPT_SECRET: `test-secret-${suffix}-0123456789`,
     LOG_LEVEL: 'warn',
+    ...opts.env,
   };
   const config = loadConfig(env);
   const db = await connectDb(config.MONGODB_URI);

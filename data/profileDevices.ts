@@ -9,14 +9,22 @@ import type { Device } from './models/profiles';
  * exact stored value, which both servers honour; the raw collection keeps mongoose's
  * casting from reordering the subdocument's keys.
  */
+async function pullExact(db: Db, profileId: string, devices: Device[]): Promise<void> {
+  for (const device of devices) await db.profiles.collection.updateOne({ _id: profileId } as never, { $pull: { devices: device } } as never);
+}
+
 async function detachToken(db: Db, appId: string, token: string, opts: { keep?: string; olderThan?: Date } = {}): Promise<void> {
   const holders = await db.profiles.find({ appId, 'devices.token': token }, { devices: 1 }).lean();
   for (const holder of holders) {
     if (holder._id === opts.keep) continue;
-    for (const device of holder.devices.filter((d) => d.token === token && (!opts.olderThan || d.updatedAt <= opts.olderThan))) {
-      await db.profiles.collection.updateOne({ _id: holder._id } as never, { $pull: { devices: device } } as never);
-    }
+    await pullExact(db, holder._id, holder.devices.filter((d) => d.token === token && (!opts.olderThan || d.updatedAt <= opts.olderThan)));
   }
+}
+
+/** Unregisters `token` from one profile. */
+export async function detachDevice(db: Db, appId: string, profileId: string, token: string): Promise<void> {
+  const profile = await db.profiles.findOne({ _id: profileId }, { devices: 1 }).lean();
+  await pullExact(db, profileId, (profile?.devices ?? []).filter((d) => d.token === token));
 }
 
 export async function attachDevice(db: Db, appId: string, profileId: string, device: Omit<Device, 'updatedAt'>): Promise<void> {

@@ -3,7 +3,9 @@ import { appIdOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { route } from '../routing';
 import { z } from 'zod';
-import { externalIdSchema, profileUpsertSchema, profileViewSchema } from '../../profiles/schemas';
+import { deviceInputSchema, externalIdSchema, profileUpsertSchema, profileViewSchema } from '../../profiles/schemas';
+import { eraseProfile } from '../../profiles/eraseProfile';
+import { attachDevice, detachDevice } from '../../data/profileDevices';
 import { toProfileView, upsertProfile } from '../../profiles/upsertProfile';
 import { findProfileId } from '../../profiles/profileKeys';
 
@@ -17,6 +19,47 @@ export function profileRoutes({ db }: ApiDeps) {
       handler: async ({ body, req, res }) => {
         const { profile, created } = await upsertProfile(db, appIdOf(req), body);
         res.status(created ? 201 : 200).json(toProfileView(profile));
+      },
+    }),
+    route({
+      method: 'delete', path: '/v1/profiles/:externalId', tag: 'profiles', access: 'admin',
+      summary: 'Erase a profile (personal-data deletion): devices and keys deleted, delivery and message records anonymised',
+      params: z.object({ externalId: externalIdSchema }),
+      responses: { 204: { description: 'erased' }, 404: { description: 'no such profile' } },
+      handler: async ({ params, req, res }) => {
+        const appId = appIdOf(req);
+        const profileId = await findProfileId(db, appId, { externalId: params.externalId });
+        if (!profileId) throw new ApiError(404, 'not_found', `no profile with externalId ${params.externalId}`);
+        await eraseProfile(db, appId, profileId);
+        res.status(204).end();
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/profiles/:externalId/devices', tag: 'profiles', access: 'ingest',
+      summary: 'Register or update a push device; the token moves here from any other profile',
+      params: z.object({ externalId: externalIdSchema }),
+      body: deviceInputSchema,
+      responses: { 200: { description: 'the profile', schema: profileViewSchema }, 404: { description: 'no such profile' } },
+      handler: async ({ params, body, req, res }) => {
+        const appId = appIdOf(req);
+        const profileId = await findProfileId(db, appId, { externalId: params.externalId });
+        if (!profileId) throw new ApiError(404, 'not_found', `no profile with externalId ${params.externalId}`);
+        await attachDevice(db, appId, profileId, body);
+        res.json(toProfileView((await db.profiles.findOne({ _id: profileId }).lean())!));
+      },
+    }),
+    route({
+      method: 'delete', path: '/v1/profiles/:externalId/devices/:token', tag: 'profiles', access: 'ingest',
+      summary: 'Unregister a push device',
+      params: z.object({ externalId: externalIdSchema, token: z.string().min(1).max(4096) }),
+      responses: { 204: { description: 'unregistered' }, 404: { description: 'no such profile or device' } },
+      handler: async ({ params, req, res }) => {
+        const appId = appIdOf(req);
+        const profileId = await findProfileId(db, appId, { externalId: params.externalId });
+        const profile = profileId ? await db.profiles.findOne({ _id: profileId }).lean() : null;
+        if (!profile?.devices?.some((d) => d.token === params.token)) throw new ApiError(404, 'not_found', 'no such device on this profile');
+        await detachDevice(db, appId, profile._id, params.token);
+        res.status(204).end();
       },
     }),
     route({

@@ -24,6 +24,8 @@ export interface ProfileDoc {
   msisdn?: string;
   devices: Device[];
   attributes: Record<string, unknown>;
+  /** Set while an erasure is under way (profiles/eraseProfile.ts). */
+  erasing?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -51,6 +53,7 @@ export const profileSchema = new Schema<ProfileDoc>(
     msisdn: String,
     devices: { type: [deviceSchema], default: [] },
     attributes: { type: Schema.Types.Mixed, default: {} },
+    erasing: Boolean,
   },
   { timestamps: true, versionKey: false, minimize: false },
 );

@@ -11,7 +11,7 @@ const workers: ChildProcess[] = [];
 
 function spawnWorker(): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../worker.ts')], {
-    env: { ...process.env, ...h.env, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...h.env, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   workers.push(child);

@@ -25,6 +25,16 @@ export class ApiError extends Error {
   }
 }
 
+/** Runs an insert; a duplicate key becomes a 409 naming the field that collided. */
+export async function insertOr409<T>(insert: () => Promise<T>, message: string, path: string): Promise<T> {
+  try {
+    return await insert();
+  } catch (err) {
+    if (isDuplicateKey(err)) throw new ApiError(409, 'conflict', message, [{ path, message: 'already taken' }]);
+    throw err;
+  }
+}
+
 /** zod issues → 400 naming each failing field as `body.x.y`, `query.x` or `params.x`. */
 export function validationError(where: 'body' | 'query' | 'params', error: z.ZodError): ApiError {
   const details = error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));

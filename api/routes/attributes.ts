@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { appAttributeMode } from '../../attributes/registry';
-import { isDuplicateKey } from '../../data/db';
 import { ATTRIBUTE_MODES, ATTRIBUTE_NAME, ATTRIBUTE_TYPES } from '../../domain/attributes';
 import { scopedId } from '../../lib/ids';
 import { appIdOf } from '../auth';
 import type { ApiDeps } from '../deps';
-import { ApiError } from '../errors';
+import { insertOr409 } from '../errors';
 import { route } from '../routing';
 
 const definitionInput = z
@@ -51,12 +50,7 @@ export function attributeRoutes({ db }: ApiDeps) {
       responses: { 201: { description: 'defined', schema: definitionView }, 409: { description: 'already defined' } },
       handler: async ({ body, req, res }) => {
         const appId = appIdOf(req);
-        try {
-          await db.attributeDefinitions.create({ _id: scopedId(appId, body.name), appId, origin: 'api', ...body });
-        } catch (err) {
-          if (isDuplicateKey(err)) throw new ApiError(409, 'conflict', `attribute ${body.name} is already defined`, [{ path: 'body.name', message: 'already defined' }]);
-          throw err;
-        }
+        await insertOr409(() => db.attributeDefinitions.create({ _id: scopedId(appId, body.name), appId, origin: 'api', ...body }), `attribute ${body.name} is already defined`, 'body.name');
         res.status(201).json(view({ ...body, origin: 'api' }));
       },
     }),

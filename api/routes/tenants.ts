@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { isDuplicateKey } from '../../data/db';
 import { ATTRIBUTE_MODES } from '../../domain/attributes';
 import { ROLES } from '../../domain/auth';
 import { saveApiKey } from '../../tenants/apiKeys';
 import { appIdOf } from '../auth';
 import type { ApiDeps } from '../deps';
-import { ApiError } from '../errors';
+import { ApiError, insertOr409 } from '../errors';
 import { route } from '../routing';
 
 const keyView = z.object({ id: z.string(), name: z.string(), roles: z.array(z.enum(ROLES)), createdAt: z.iso.datetime() });
@@ -25,12 +24,7 @@ export function tenantRoutes({ db, auth }: ApiDeps) {
         409: { description: 'an app with this id exists' },
       },
       handler: async ({ body, res }) => {
-        try {
-          await db.apps.create({ _id: body.id, name: body.name, settings: { attributeMode: body.attributeMode } });
-        } catch (err) {
-          if (isDuplicateKey(err)) throw new ApiError(409, 'conflict', `app ${body.id} exists`, [{ path: 'body.id', message: 'taken' }]);
-          throw err;
-        }
+        await insertOr409(() => db.apps.create({ _id: body.id, name: body.name, settings: { attributeMode: body.attributeMode } }), `app ${body.id} exists`, 'body.id');
         const adminKey = await saveApiKey(db, { appId: body.id, name: 'first admin key', roles: ['admin'] });
         res.status(201).json({ ...body, adminKey });
       },

@@ -17,7 +17,7 @@ async function detachToken(db: Db, appId: string, token: string, opts: { keep?: 
   const holders = await db.profiles.find({ appId, 'devices.token': token }, { devices: 1 }).lean();
   for (const holder of holders) {
     if (holder._id === opts.keep) continue;
-    await pullExact(db, holder._id, holder.devices.filter((d) => d.token === token && (!opts.olderThan || d.updatedAt <= opts.olderThan)));
+    await pullExact(db, holder._id, (holder.devices ?? []).filter((d) => d.token === token && (!opts.olderThan || d.updatedAt <= opts.olderThan)));
   }
 }
 

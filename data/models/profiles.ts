@@ -22,7 +22,11 @@ export interface ProfileDoc {
   anonymousIds?: string[];
   email?: string;
   msisdn?: string;
-  devices: Device[];
+  /**
+   * Absent until the first device registers: FerretDB 1.24 drops an empty array from an
+   * upsert's `$setOnInsert`, so readers must not count on `[]` being stored.
+   */
+  devices?: Device[];
   attributes: Record<string, unknown>;
   /** Set while an erasure is under way (profiles/eraseProfile.ts). */
   erasing?: boolean;

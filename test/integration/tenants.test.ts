@@ -1,7 +1,7 @@
 /** Apps, role-scoped keys and tenant isolation through the API. */
 import { startHarness, type Harness } from '../support/harness';
 
-const PLATFORM = 'rota_platform_abcdefghijklmnopqrstuvwxyz12'.replace('platform', 'platfrm1');
+const PLATFORM = 'rota_platfrm1_abcdefghijklmnopqrstuvwxyz12';
 let h: Harness;
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 let acmeAdmin: string;

@@ -28,6 +28,10 @@ export const configSchema = z.object({
   RECEIPT_SECRET: z.string().min(16, 'must be at least 16 characters'),
   /** Default push→SMS fallback wait when a message names none. */
   FALLBACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(300),
+  /** How late an offline device's event may arrive: older `occurredAt`s are rejected. */
+  EVENT_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** How far ahead of the server's clock a device's `occurredAt` may be (clock skew). */
+  EVENT_MAX_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 
   /** The platform administrator's key: creates apps (tenants), each with its first admin key. */
   ROTA_ADMIN_API_KEY: z

@@ -11,13 +11,16 @@ import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
 import { profileRoutes } from './routes/profiles';
 import { attributeRoutes } from './routes/attributes';
+import { eventRoutes } from './routes/events';
+import { segmentRoutes } from './routes/segments';
+import { identifyRoutes } from './routes/identify';
 import { tenantRoutes } from './routes/tenants';
 import { publicUrl } from '../config';
 
 export const API_VERSION = '0.1.0';
 
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...messageRoutes(deps)];
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...messageRoutes(deps)];
 }
 
 export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {

@@ -28,6 +28,7 @@ const ERROR_RESPONSES: Record<number, string> = {
   400: 'Invalid input; `details` names each failing field',
   401: 'Missing or invalid API key',
   403: 'The API key lacks the role this route needs',
+  413: 'Too many items in one request',
 };
 
 export function buildOpenApi(routes: RouteSpec[], info: { version: string; serverUrl?: string }): JsonSchema {
@@ -51,7 +52,7 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; serve
       tags: [r.tag],
       operationId: `${r.method}${oasPath.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       parameters: [...parametersOf('path', r.params), ...parametersOf('query', r.query)],
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.body, 'input') } } } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.bodyDoc ?? r.body, 'input') } } } } : {}),
       responses,
       ...(r.access === 'public' ? { security: [] } : { 'x-required-role': r.access }),
     };

@@ -32,6 +32,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   params?: P;
   query?: Q;
   body?: B;
+  /** The body as documented, when the handler validates parts of it itself (e.g. batch items one by one). */
+  bodyDoc?: z.ZodType;
   responses: Record<number, ResponseSpec>;
   handler: (input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>; req: Request; res: Response }) => Promise<void> | void;
 }

@@ -4,9 +4,12 @@ import { apiKeySchema } from './models/apiKeys';
 import { appSchema } from './models/apps';
 import { attributeDefinitionSchema } from './models/attributeDefinitions';
 import { deliverySchema } from './models/deliveries';
+import { eventCounterSchema } from './models/eventCounters';
+import { eventSchema } from './models/events';
 import { messageSchema } from './models/messages';
 import { profileKeySchema } from './models/profileKeys';
 import { profileSchema } from './models/profiles';
+import { segmentSchema } from './models/segments';
 
 function bindModels(conn: Connection) {
   return {
@@ -17,6 +20,9 @@ function bindModels(conn: Connection) {
     attributeDefinitions: conn.model('AttributeDefinition', attributeDefinitionSchema, 'attributeDefinitions'),
     messages: conn.model('Message', messageSchema, 'messages'),
     deliveries: conn.model('Delivery', deliverySchema, 'deliveries'),
+    events: conn.model('Event', eventSchema, 'events'),
+    eventCounters: conn.model('EventCounter', eventCounterSchema, 'eventCounters'),
+    segments: conn.model('Segment', segmentSchema, 'segments'),
   };
 }
 

@@ -2,6 +2,21 @@
 import type { Db } from './db';
 import type { Device } from './models/profiles';
 
+/** What segments match devices on (see ProfileDoc.deviceTags). */
+export function deviceTags(devices: Pick<Device, 'platform' | 'pushEnabled'>[]): string[] {
+  const tags = new Set<string>();
+  for (const d of devices) {
+    const push = d.pushEnabled ? 'push' : 'nopush';
+    for (const t of ['any', `platform:${d.platform}`, push, `${push}:${d.platform}`]) tags.add(t);
+  }
+  return [...tags].sort();
+}
+
+async function refreshDeviceTags(db: Db, profileId: string): Promise<void> {
+  const profile = await db.profiles.findOne({ _id: profileId }, { devices: 1 }).lean();
+  if (profile) await db.profiles.updateOne({ _id: profileId }, { $set: { deviceTags: deviceTags(profile.devices ?? []) } });
+}
+
 /**
  * Removes `token` from the app's profiles holding it, except `keep` and except copies
  * registered after `olderThan`. FerretDB 1.x ignores a `$pull` with a condition
@@ -10,7 +25,9 @@ import type { Device } from './models/profiles';
  * casting from reordering the subdocument's keys.
  */
 async function pullExact(db: Db, profileId: string, devices: Device[]): Promise<void> {
+  if (devices.length === 0) return;
   for (const device of devices) await db.profiles.collection.updateOne({ _id: profileId } as never, { $pull: { devices: device } } as never);
+  await refreshDeviceTags(db, profileId);
 }
 
 async function detachToken(db: Db, appId: string, token: string, opts: { keep?: string; olderThan?: Date } = {}): Promise<void> {
@@ -33,4 +50,5 @@ export async function attachDevice(db: Db, appId: string, profileId: string, dev
   await db.profiles.updateOne({ _id: profileId, 'devices.token': { $ne: device.token } }, { $push: { devices: registered } });
   // Two registrations of one token may race through the lines above; the older copy gives way.
   await detachToken(db, appId, device.token, { keep: profileId, olderThan: registered.updatedAt });
+  await refreshDeviceTags(db, profileId);
 }

@@ -34,3 +34,17 @@ export async function ensureProfileId(db: Db, appId: string, ref: ProfileRef): P
   await db.profiles.updateOne({ _id: profileId }, { $setOnInsert: { appId, ...ids, devices: [], attributes: {} } }, { upsert: true });
   return { profileId, created };
 }
+
+/** The profile id of each ref, in order, creating profiles for refs seen for the first time (one read for those that exist). */
+export async function resolveProfileIds(db: Db, appId: string, refs: ProfileRef[]): Promise<string[]> {
+  const keyIds = refs.map((r) => profileKey(appId, r)._id);
+  const unique = [...new Set(keyIds)];
+  const found = new Map<string, string>();
+  if (unique.length > 0) {
+    for (const k of await db.profileKeys.find({ _id: { $in: unique } }, { profileId: 1 }).lean()) found.set(k._id, k.profileId);
+  }
+  for (const [i, keyId] of keyIds.entries()) {
+    if (!found.has(keyId)) found.set(keyId, (await ensureProfileId(db, appId, refs[i]!)).profileId);
+  }
+  return keyIds.map((k) => found.get(k)!);
+}

@@ -1,6 +1,7 @@
 /** Request and response shapes of the profile API: one source for validation, types and OpenAPI. */
 import { z } from 'zod';
 import { PLATFORMS } from '../data/models/profiles';
+import { CONSENT_STATUSES, CONSENT_TYPES, RECIPIENT_TYPES } from '../domain/consents';
 import { normalizeMsisdn } from '../lib/phone';
 
 export const msisdnSchema = z
@@ -36,7 +37,8 @@ export const deviceInputSchema = z.strictObject({
 export const externalIdSchema = z.string().min(1).max(128).regex(/^[^\s]+$/, 'must not contain white space');
 
 export const profileUpsertSchema = z.strictObject({
-  externalId: externalIdSchema.describe('Your own id for the person; unique per app'),
+  externalId: externalIdSchema.optional().describe('Your own id for the person; unique per app'),
+  anonymousId: externalIdSchema.optional().describe('The device or browser id of a person not yet known (give externalId or anonymousId); POST /v1/identify joins it to a known profile'),
   email: z.email().transform((v) => v.toLowerCase()).optional(),
   msisdn: msisdnSchema.optional(),
   devices: z.array(deviceInputSchema).max(20).optional().describe('Registered or updated by token; a token moves to the profile that registers it last'),
@@ -45,12 +47,13 @@ export const profileUpsertSchema = z.strictObject({
     .refine((a) => Object.keys(a).length <= 200, 'at most 200 attributes per request')
     .optional()
     .describe('Custom attributes, typed by the registry (GET /v1/attributes); null removes one'),
-});
+}).refine((p) => (p.externalId === undefined) !== (p.anonymousId === undefined), { message: 'give exactly one of externalId and anonymousId', path: ['externalId'] });
 export type ProfileUpsert = z.infer<typeof profileUpsertSchema>;
 
 export const profileViewSchema = z.object({
   id: z.string(),
   externalId: z.string().optional(),
+  anonymousIds: z.array(z.string()).optional(),
   email: z.string().optional(),
   msisdn: z.string().optional(),
   attributes: z.record(z.string(), z.unknown()),
@@ -65,7 +68,13 @@ export const profileViewSchema = z.object({
       updatedAt: z.iso.datetime(),
     }),
   ),
+  consents: z.partialRecord(z.enum(CONSENT_TYPES), z.object({ status: z.enum(CONSENT_STATUSES), recipientType: z.enum(RECIPIENT_TYPES), consentDate: z.iso.datetime() })),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
 export type ProfileView = z.infer<typeof profileViewSchema>;
+
+export const identifySchema = z.strictObject({
+  anonymousId: externalIdSchema.describe('The id the person had before signing in'),
+  externalId: externalIdSchema.describe('The known id they have now'),
+});

@@ -12,10 +12,12 @@ export function toProfileView(p: ProfileDoc): ProfileView {
   return {
     id: localId(p._id),
     ...(p.externalId ? { externalId: p.externalId } : {}),
+    ...(p.anonymousIds?.length ? { anonymousIds: p.anonymousIds } : {}),
     ...(p.email ? { email: p.email } : {}),
     ...(p.msisdn ? { msisdn: p.msisdn } : {}),
     attributes: Object.fromEntries(Object.entries(p.attributes ?? {}).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])),
     devices: (p.devices ?? []).map((d) => ({ ...d, updatedAt: d.updatedAt.toISOString() })),
+    consents: Object.fromEntries(Object.entries(p.consents ?? {}).map(([type, c]) => [type, { ...c, consentDate: c.consentDate.toISOString() }])),
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -26,7 +28,7 @@ export async function upsertProfile(db: Db, appId: string, input: ProfileUpsert)
   const { values, issues } = input.attributes ? await validateAttributes(db, appId, input.attributes, 'body.attributes') : { values: {}, issues: [] };
   if (issues.length > 0) throw new InvalidInputError(issues);
 
-  const { profileId, created } = await ensureProfileId(db, appId, { externalId: input.externalId });
+  const { profileId, created } = await ensureProfileId(db, appId, input.externalId !== undefined ? { externalId: input.externalId } : { anonymousId: input.anonymousId! });
   const set: Record<string, unknown> = {};
   const unset: Record<string, 1> = {};
   if (input.email !== undefined) set.email = input.email;

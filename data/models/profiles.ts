@@ -1,4 +1,5 @@
 import { Schema } from 'mongoose';
+import type { ConsentStatus, ConsentType, RecipientType } from '../../domain/consents';
 import { tenantScoped } from '../tenantScope';
 
 export const PLATFORMS = ['ios', 'android', 'web'] as const;
@@ -27,7 +28,17 @@ export interface ProfileDoc {
    * upsert's `$setOnInsert`, so readers must not count on `[]` being stored.
    */
   devices?: Device[];
+  /**
+   * Derived from `devices` (data/profileDevices.ts) so segments can ask "has a push-enabled
+   * iOS device" without `$elemMatch`, which FerretDB 1.x lacks: `any`, `platform:{p}`,
+   * and for push-enabled devices `push`, `push:{p}`, for disabled ones `nopush`, `nopush:{p}`.
+   */
+  deviceTags?: string[];
+  /** The current consent per İYS type, as segments and the send gate read it. */
+  consents?: Partial<Record<ConsentType, { status: ConsentStatus; recipientType: RecipientType; consentDate: Date }>>;
   attributes: Record<string, unknown>;
+  /** Set on an anonymous profile while an identity merge moves it into this known profile (profiles/identify.ts). */
+  mergedInto?: string;
   /** Set while an erasure is under way (profiles/eraseProfile.ts). */
   erasing?: boolean;
   createdAt: Date;
@@ -56,7 +67,10 @@ export const profileSchema = new Schema<ProfileDoc>(
     email: String,
     msisdn: String,
     devices: { type: [deviceSchema], default: [] },
+    deviceTags: { type: [String], default: undefined },
+    consents: { type: Schema.Types.Mixed, default: undefined },
     attributes: { type: Schema.Types.Mixed, default: {} },
+    mergedInto: String,
     erasing: Boolean,
   },
   { timestamps: true, versionKey: false, minimize: false },

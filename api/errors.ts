@@ -6,6 +6,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { isDuplicateKey } from '../data/db';
+import { isTransientWriteError } from '../data/transient';
 import { InvalidInputError } from '../lib/invalidInput';
 
 export interface ErrorDetail {
@@ -54,7 +55,7 @@ export const errorBodySchema = z.object({
 function isUnavailable(err: unknown): boolean {
   const name = (err as { name?: string })?.name ?? '';
   const grpcCode = (err as { cause?: { code?: number }; code?: unknown })?.cause?.code;
-  return /^Mongo(ServerSelection|Network|NotConnected|PoolCleared)/.test(name) || (name === 'ServiceError' && grpcCode === 14);
+  return /^Mongo(ServerSelection|Network|NotConnected|PoolCleared)/.test(name) || (name === 'ServiceError' && grpcCode === 14) || isTransientWriteError(err);
 }
 
 function toApiError(err: unknown): ApiError {

@@ -6,23 +6,10 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startApi } from '../api/server';
-import { loadConfig } from '../config';
-import { connectDb } from '../data/db';
-import { freePort, type Stack } from '../infra/stack';
-import { createLogger } from '../lib/logger';
+import type { Stack } from '../infra/stack';
 import { createHttpPushProvider } from '../providers/push';
 import { startPushSimulator } from '../simulators/pushSimulator';
-import { startSmsSimulator } from '../simulators/smsSimulator';
-import { seedDemoApp } from '../tenants/apiKeys';
-import { startWorker } from '../worker';
-
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
+import { pool, startBenchRota } from './benchRota';
 
 async function until(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((r) => setTimeout(r, 250));
@@ -54,20 +41,9 @@ async function rawFloor(n: number, concurrency: number): Promise<number> {
 }
 
 export async function benchMessages(stack: Pick<Stack, 'mongoUri' | 'temporalAddress' | 'smtpUrl'>, n: number, concurrency: number): Promise<string[]> {
-  const port = await freePort();
-  const push = await startPushSimulator({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 0 });
-  const sms = await startSmsSimulator();
-  const config = loadConfig({
-    PORT: String(port), MONGODB_URI: stack.mongoUri.replace(/\/([^/?]*)(\?|$)/, `/bench_${Date.now()}$2`), TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_TASK_QUEUE: `bench-${Date.now()}`, SMTP_URL: stack.smtpUrl, PUSH_PROVIDER_URL: push.url, SMS_PROVIDER_URL: sms.url,
-    RECEIPT_SECRET: 'bench-secret-0123456789', LOG_LEVEL: 'warn',
-  });
-  const db = await connectDb(config.MONGODB_URI);
-  const key = await seedDemoApp(db);
-  const api = await startApi(config, createLogger('warn'));
-  const worker = await startWorker(config);
-  const call = (path: string, body: unknown) =>
-    fetch(`${api.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const rota = await startBenchRota(stack, 'messages', { worker: true });
+  const { db } = rota;
+  const call = (path: string, body: unknown) => rota.call('POST', path, body);
 
   const ids = [...Array(n).keys()];
   await pool(ids, concurrency, async (i) => void (await call('/v1/profiles', { externalId: `u${i}`, devices: [{ token: `sim-delivers-0ms-${i}`, platform: 'android' }] })).text());
@@ -81,12 +57,7 @@ export async function benchMessages(stack: Pick<Stack, 'mongoUri' | 'temporalAdd
   await until(async () => (await db.messages.countDocuments({ appId: 'demo', status: 'delivered_by_push' })) >= n);
   const rotaMs = performance.now() - started;
 
-  await worker.stop();
-  await api.close();
-  await db.conn.dropDatabase();
-  await db.close();
-  await push.close();
-  await sms.close();
+  await rota.stop();
 
   const floorMs = await rawFloor(n, concurrency);
   const rate = (ms: number) => ((n / ms) * 1000).toFixed(1);

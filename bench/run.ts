@@ -1,22 +1,33 @@
 /**
  * `npm run bench`: starts the stack like the tests do (or uses TEMPORAL_ADDRESS /
  * MONGODB_URI) and runs each benchmark, printing its ratio against the raw floor measured
- * in the same run. BENCH_MESSAGES and BENCH_CONCURRENCY size the message benchmark.
+ * in the same run. `npm run bench -- events` (or `messages`) runs one.
+ * BENCH_MESSAGES, BENCH_CONCURRENCY, BENCH_EVENTS and BENCH_PROFILES size them.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startStack } from '../infra/stack';
+import { startStack, type Stack } from '../infra/stack';
+import { benchCustomerData } from './customerData';
 import { benchMessages } from './messages';
 
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+const BENCHMARKS: Record<string, (stack: Stack) => Promise<string[]>> = {
+  messages: (stack) => benchMessages(stack, env('BENCH_MESSAGES', 300), env('BENCH_CONCURRENCY', 20)),
+  customerData: (stack) => benchCustomerData(stack, { events: env('BENCH_EVENTS', 50_000), profiles: env('BENCH_PROFILES', 100_000), concurrency: env('BENCH_CONCURRENCY', 2) }),
+};
+
 async function main(): Promise<void> {
+  const chosen = process.argv.slice(2);
+  const unknown = chosen.filter((c) => !(c in BENCHMARKS));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(BENCHMARKS).join(', ')}`);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const stack = await startStack({ dataDir: mkdtempSync(path.join(tmpdir(), 'rota-bench-')) });
   console.log(stack.description.join('\n'));
   try {
-    const lines = await benchMessages(stack, Number(process.env.BENCH_MESSAGES ?? 300), Number(process.env.BENCH_CONCURRENCY ?? 20));
-    console.log(lines.join('\n'));
+    for (const name of chosen.length > 0 ? chosen : Object.keys(BENCHMARKS)) console.log((await BENCHMARKS[name]!(stack)).join('\n'));
   } finally {
     await stack.stop();
   }

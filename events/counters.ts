@@ -1,15 +1,16 @@
 /**
- * Per-profile behavioural counters (events per name per UTC day), kept on ingest so that
+ * Per-profile behavioural counters (events per name per UTC day), written on ingest so that
  * segments sum small counter documents instead of scanning events.
  *
- * The invariant: a counter's `n` equals the number of stored events with its profile, name
- * and day. Ingest adds the events it inserted, then marks them `counted`; an event still
- * uncounted later was left by a process that died between the two steps, and its counters
- * are recounted from the events themselves, which is exact whether or not the add happened.
+ * Exactly once without updates: an ingest request's counters are derived from the events
+ * it stored (all tagged with its `ingestId`), and each counter's `_id` is derived from the
+ * request, profile, day and name. Writing them twice inserts nothing new, so a retry, a
+ * re-sent batch or a recovery after a crash can always write them again.
  */
 import type { Db } from '../data/db';
-import { counterId } from '../data/models/eventCounters';
+import { counterId, type EventCounterDoc } from '../data/models/eventCounters';
 import type { EventDoc } from '../data/models/events';
+import { retryTransient } from '../data/transient';
 
 export const DAY_MS = 86_400_000;
 
@@ -17,64 +18,61 @@ export function utcDay(at: Date): number {
   return Math.floor(at.getTime() / DAY_MS);
 }
 
-type Counted = Pick<EventDoc, '_id' | 'appId' | 'profileId' | 'name' | 'day'>;
+type Counted = Pick<EventDoc, 'appId' | 'profileId' | 'name' | 'day' | 'ingestId'>;
 
-function byCounter(events: Counted[]): Map<string, { appId: string; profileId: string; name: string; day: number; n: number }> {
-  const groups = new Map<string, { appId: string; profileId: string; name: string; day: number; n: number }>();
+/** The counters of `events`, which must be every event of their ingest requests. */
+export function countersOf(events: Counted[]): EventCounterDoc[] {
+  const byId = new Map<string, EventCounterDoc>();
   for (const e of events) {
-    const id = counterId(e.profileId, e.day, e.name);
-    const g = groups.get(id);
-    if (g) g.n++;
-    else groups.set(id, { appId: e.appId, profileId: e.profileId, name: e.name, day: e.day, n: 1 });
+    const _id = counterId(e.profileId, e.day, e.name, e.ingestId);
+    const c = byId.get(_id);
+    if (c) c.n++;
+    else byId.set(_id, { _id, appId: e.appId, profileId: e.profileId, name: e.name, day: e.day, n: 1 });
   }
-  return groups;
+  return [...byId.values()];
 }
 
-async function markCounted(db: Db, events: Counted[]): Promise<void> {
-  if (events.length > 0) await db.events.updateMany({ _id: { $in: events.map((e) => e._id) } }, { $set: { counted: true } });
-}
-
-/** Adds freshly inserted events to their counters (one upsert per counter), then marks them counted. */
-export async function addToCounters(db: Db, events: Counted[]): Promise<void> {
-  if (events.length === 0) return;
-  const ops = [...byCounter(events)].map(([_id, g]) => ({
-    updateOne: {
-      filter: { _id },
-      update: { $inc: { n: g.n }, $setOnInsert: { appId: g.appId, profileId: g.profileId, name: g.name, day: g.day } },
-      upsert: true,
-    },
-  }));
-  await db.eventCounters.bulkWrite(ops, { ordered: false });
-  await markCounted(db, events);
-}
-
-/** Recounts the counters of events a crashed ingest left uncounted. */
-export async function recountCounters(db: Db, events: Counted[]): Promise<void> {
-  for (const [_id, g] of byCounter(events)) {
-    const n = await db.events.countDocuments({ appId: g.appId, profileId: g.profileId, name: g.name, day: g.day });
-    await db.eventCounters.updateOne({ _id }, { $set: { n }, $setOnInsert: { appId: g.appId, profileId: g.profileId, name: g.name, day: g.day } }, { upsert: true });
-  }
-  await markCounted(db, events);
+/** Inserts counters, skipping those that exist already (written by an earlier attempt). */
+export async function insertCounters(db: Db, counters: EventCounterDoc[]): Promise<void> {
+  if (counters.length === 0) return;
+  await retryTransient(async () => {
+    try {
+      await db.eventCounters.collection.insertMany(counters as never[], { ordered: false });
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: { code: number }[] | { code: number } }).writeErrors;
+      const errors = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+      if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw err;
+    }
+  });
 }
 
 /**
- * Adds every counter of `from` to the same counter of `to` and deletes it (identity merge).
- * Each add is guarded by `mergedFrom`, so a repeated or racing merge adds each counter once:
- * the second writer's filter misses, and its upsert hits the existing `_id` (duplicate key).
+ * Makes sure the counters of earlier ingest requests exist (their events are here, so the
+ * request stored them; it may have died before writing its counters). Cheap when they do:
+ * one `_id` lookup per counter; only a request that really died is recounted from its events.
+ */
+export async function ensureCountersOf(db: Db, appId: string, events: Counted[]): Promise<void> {
+  const checked = new Set<string>();
+  const died = new Set<string>();
+  for (const e of events) {
+    const _id = counterId(e.profileId, e.day, e.name, e.ingestId);
+    if (died.has(e.ingestId) || checked.has(_id)) continue;
+    checked.add(_id);
+    if (!(await db.eventCounters.exists({ _id }))) died.add(e.ingestId);
+  }
+  for (const ingestId of died) {
+    const all = await db.events.find({ appId, ingestId }, { appId: 1, profileId: 1, name: 1, day: 1, ingestId: 1 }).lean();
+    await insertCounters(db, countersOf(all));
+  }
+}
+
+/**
+ * Moves every counter of `from` to `to` (identity merge): each is inserted for `to` under an
+ * `_id` derived from the original's, then the original is deleted, so a repeated or racing
+ * merge moves each counter once.
  */
 export async function moveCounters(db: Db, appId: string, from: string, to: string): Promise<void> {
   const counters = await db.eventCounters.find({ appId, profileId: from }).lean();
-  for (const c of counters) {
-    const target = counterId(to, c.day, c.name);
-    try {
-      await db.eventCounters.updateOne(
-        { _id: target, mergedFrom: { $ne: c._id } },
-        { $inc: { n: c.n }, $push: { mergedFrom: c._id }, $setOnInsert: { appId, profileId: to, name: c.name, day: c.day } },
-        { upsert: true },
-      );
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
-    }
-    await db.eventCounters.deleteOne({ _id: c._id });
-  }
+  await insertCounters(db, counters.map((c) => ({ ...c, _id: counterId(to, c.day, c.name, `m:${c._id}`), profileId: to })));
+  for (const c of counters) await db.eventCounters.deleteOne({ _id: c._id });
 }

@@ -8,10 +8,11 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import type { Db } from '../data/db';
 import type { EventDoc } from '../data/models/events';
+import { retryTransient } from '../data/transient';
 import { scopedId } from '../lib/ids';
 import type { FieldIssue } from '../lib/invalidInput';
 import { resolveProfileIds } from '../profiles/profileKeys';
-import { addToCounters, recountCounters, utcDay } from './counters';
+import { countersOf, ensureCountersOf, insertCounters, utcDay } from './counters';
 import { validateEventAttributes } from './eventAttributes';
 import { eventInputSchema, type EventInput, type IngestResult } from './schemas';
 
@@ -66,6 +67,7 @@ export async function ingestEvents(db: Db, limits: Limits, appId: string, items:
   });
 
   const profileIds = await resolveProfileIds(db, appId, valid.map((v) => (v.input.externalId !== undefined ? { externalId: v.input.externalId } : { anonymousId: v.input.anonymousId! })));
+  const ingestId = randomUUID();
   const seen = new Set<string>();
   let duplicates = 0;
   const docs: EventDoc[] = [];
@@ -77,15 +79,15 @@ export async function ingestEvents(db: Db, limits: Limits, appId: string, items:
       return;
     }
     seen.add(_id);
-    docs.push({ _id, appId, eventId, profileId: profileIds[i]!, name: v.input.name, occurredAt: v.occurredAt, receivedAt: now, day: utcDay(v.occurredAt), attributes: v.attributes, counted: false });
+    docs.push({ _id, appId, eventId, profileId: profileIds[i]!, name: v.input.name, occurredAt: v.occurredAt, receivedAt: now, day: utcDay(v.occurredAt), attributes: v.attributes, ingestId });
   });
 
-  const { inserted, existing } = docs.length > 0 ? await insertNew(db, docs) : { inserted: [], existing: [] };
-  await addToCounters(db, inserted);
-  if (existing.length > 0) {
-    // A re-sent batch: finish the counting a crashed first attempt may have left undone.
-    const uncounted = await db.events.find({ _id: { $in: existing }, counted: false }, { appId: 1, profileId: 1, name: 1, day: 1 }).lean();
-    await recountCounters(db, uncounted);
-  }
-  return { accepted: inserted.length, duplicates: duplicates + existing.length, rejected };
+  const { inserted, existing } = docs.length > 0 ? await retryTransient(() => insertNew(db, docs)) : { inserted: [], existing: [] };
+  // Events stored before: by an earlier request (a duplicate), or by this one's own failed first attempt (a transient retry).
+  const before = (await Promise.all(existing.map((_id) => db.events.findOne({ _id }, { appId: 1, profileId: 1, name: 1, day: 1, ingestId: 1 }).lean()))).filter((e) => e !== null);
+  const ours = before.filter((e) => e.ingestId === ingestId);
+  await insertCounters(db, countersOf([...inserted, ...ours]));
+  // A re-sent batch: finish the counting of a request that died after storing its events.
+  await ensureCountersOf(db, appId, before.filter((e) => e.ingestId !== ingestId));
+  return { accepted: inserted.length + ours.length, duplicates: duplicates + existing.length - ours.length, rejected };
 }

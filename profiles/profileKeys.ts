@@ -35,14 +35,13 @@ export async function ensureProfileId(db: Db, appId: string, ref: ProfileRef): P
   return { profileId, created };
 }
 
-/** The profile id of each ref, in order, creating profiles for refs seen for the first time (one read for those that exist). */
+/** The profile id of each ref, in order, creating profiles for refs seen for the first time. */
 export async function resolveProfileIds(db: Db, appId: string, refs: ProfileRef[]): Promise<string[]> {
   const keyIds = refs.map((r) => profileKey(appId, r)._id);
-  const unique = [...new Set(keyIds)];
   const found = new Map<string, string>();
-  if (unique.length > 0) {
-    for (const k of await db.profileKeys.find({ _id: { $in: unique } }, { profileId: 1 }).lean()) found.set(k._id, k.profileId);
-  }
+  // One `_id` lookup per distinct key: FerretDB answers `{_id}` from its index but scans for `{_id: {$in}}`.
+  const keys = await Promise.all([...new Set(keyIds)].map((_id) => db.profileKeys.findOne({ _id }, { profileId: 1 }).lean()));
+  for (const k of keys) if (k) found.set(k._id, k.profileId);
   for (const [i, keyId] of keyIds.entries()) {
     if (!found.has(keyId)) found.set(keyId, (await ensureProfileId(db, appId, refs[i]!)).profileId);
   }

@@ -2,11 +2,11 @@ import { Schema } from 'mongoose';
 import { tenantScoped } from '../tenantScope';
 
 /**
- * How often one profile performed one event on one UTC day. `_id` is
- * `{profileId}:{day}:{name}` (the profile id starts with `{appId}:`), so ingest updates
- * counters by `_id` alone. Segments sum these instead of scanning events.
- * `mergedFrom` lists the anonymous profiles' counters already added by an identity merge,
- * which makes a repeated merge add nothing.
+ * How often one profile performed one event on one UTC day, as counted by one ingest
+ * request (or moved by one identity merge). Counters are only ever inserted, never
+ * updated: FerretDB's SQLite backend makes each update cost a scan of the collection, and
+ * an insert with a derived `_id` is idempotent by itself. A profile's total for an event in
+ * a window is the `$sum` of its counters there (segments/compileRule.ts).
  */
 export interface EventCounterDoc {
   _id: string;
@@ -15,7 +15,6 @@ export interface EventCounterDoc {
   name: string;
   day: number;
   n: number;
-  mergedFrom?: string[];
 }
 
 export const eventCounterSchema = new Schema<EventCounterDoc>(
@@ -26,7 +25,6 @@ export const eventCounterSchema = new Schema<EventCounterDoc>(
     name: { type: String, required: true },
     day: { type: Number, required: true },
     n: { type: Number, required: true },
-    mergedFrom: { type: [String], default: undefined },
   },
   { versionKey: false },
 );
@@ -34,6 +32,7 @@ eventCounterSchema.index({ appId: 1, name: 1, day: 1 });
 eventCounterSchema.index({ appId: 1, profileId: 1 });
 eventCounterSchema.plugin(tenantScoped);
 
-export function counterId(profileId: string, day: number, name: string): string {
-  return `${profileId}:${day}:${name}`;
+/** `source` is the ingest request's id, or `m:{counter id}` for a counter moved by a merge. */
+export function counterId(profileId: string, day: number, name: string, source: string): string {
+  return `${profileId}:${day}:${name}:${source}`;
 }

@@ -3,9 +3,8 @@ import { tenantScoped } from '../tenantScope';
 
 /**
  * One behavioural event. `_id` is `{appId}:{eventId}`: the client's event id is the
- * idempotency key, so a re-sent batch stores nothing twice. `counted` turns true once the
- * event is in the profile's counters (events/counters.ts); an event found uncounted by a
- * later ingest was left by a crash and is recounted.
+ * idempotency key, so a re-sent batch stores nothing twice. `ingestId` names the request
+ * that stored it, whose counters (events/counters.ts) are derived from its events.
  */
 export interface EventDoc {
   _id: string;
@@ -19,7 +18,7 @@ export interface EventDoc {
   /** UTC day of occurredAt, as days since 1970-01-01: the counter bucket. */
   day: number;
   attributes: Record<string, unknown>;
-  counted: boolean;
+  ingestId: string;
 }
 
 export const eventSchema = new Schema<EventDoc>(
@@ -33,7 +32,7 @@ export const eventSchema = new Schema<EventDoc>(
     receivedAt: { type: Date, required: true },
     day: { type: Number, required: true },
     attributes: { type: Schema.Types.Mixed, default: {} },
-    counted: { type: Boolean, required: true },
+    ingestId: { type: String, required: true },
   },
   { versionKey: false, minimize: false },
 );

@@ -1,0 +1,51 @@
+/** One Rota for a benchmark: its own database and task queue on the run's servers, the API over HTTP, and optionally a worker. */
+import { startApi } from '../api/server';
+import { loadConfig } from '../config';
+import { connectDb, type Db } from '../data/db';
+import { freePort, type Stack } from '../infra/stack';
+import { createLogger } from '../lib/logger';
+import { startPushSimulator } from '../simulators/pushSimulator';
+import { startSmsSimulator } from '../simulators/smsSimulator';
+import { seedDemoApp } from '../tenants/apiKeys';
+import { startWorker } from '../worker';
+
+export interface BenchRota {
+  db: Db;
+  call(method: string, path: string, body?: unknown): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+export async function startBenchRota(stack: Pick<Stack, 'mongoUri' | 'temporalAddress' | 'smtpUrl'>, name: string, opts: { worker: boolean }): Promise<BenchRota> {
+  const port = await freePort();
+  const push = await startPushSimulator({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 0 });
+  const sms = await startSmsSimulator();
+  const config = loadConfig({
+    PORT: String(port), MONGODB_URI: stack.mongoUri.replace(/\/([^/?]*)(\?|$)/, `/bench_${name}_${Date.now()}$2`), TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `bench-${name}-${Date.now()}`, SMTP_URL: stack.smtpUrl, PUSH_PROVIDER_URL: push.url, SMS_PROVIDER_URL: sms.url,
+    RECEIPT_SECRET: 'bench-secret-0123456789', LOG_LEVEL: 'warn',
+  });
+  const db = await connectDb(config.MONGODB_URI);
+  const key = await seedDemoApp(db);
+  const api = await startApi(config, createLogger('warn'));
+  const worker = opts.worker ? await startWorker(config) : undefined;
+  return {
+    db,
+    call: (method, path, body) =>
+      fetch(`${api.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) }),
+    async stop() {
+      await worker?.stop();
+      await api.close();
+      await db.conn.dropDatabase();
+      await db.close();
+      await push.close();
+      await sms.close();
+    },
+  };
+}

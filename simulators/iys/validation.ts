@@ -103,8 +103,9 @@ export function validateConsent(
   }
   if (raw.source === 'HS_KARAR' && raw.status === 'ONAY') add('H408', 'status', raw.status);
   // HS_2015 consents carry their fixed 2015 date by definition, so the age rule cannot apply to them.
-  if (consentAt !== undefined && raw.source !== 'HS_2015' && ctx.businessDayLimit !== null && consentAt <= ctx.now
-    && isTooOldToRegister(consentAt, ctx.now, ctx.businessDayLimit, ctx.holidays)) {
+  // Only a date that passed the checks above is aged (the document's H156 example carries H156 alone).
+  const dateOk = consentAt !== undefined && !errors.some((e) => e.location?.[0] === 'consentDate');
+  if (dateOk && raw.source !== 'HS_2015' && ctx.businessDayLimit !== null && isTooOldToRegister(consentAt!, ctx.now, ctx.businessDayLimit, ctx.holidays)) {
     add('H467', 'consentDate', raw.consentDate);
   }
 

@@ -38,8 +38,9 @@ export class Transport {
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     let renewedToken = false;
     for (let attempt = 1; ; attempt++) {
-      await this.o.limiter.acquire();
+      // The token first: a slot taken while waiting for a login would be spent in a burst when the login lands.
       const token = opts.tokens ? await opts.tokens.accessToken() : undefined;
+      await this.o.limiter.acquire();
       let error: IysError;
       try {
         const res = await fetch(url, {

@@ -114,6 +114,12 @@ export class TokenService {
     return `${unsigned}.${createHmac('sha256', this.secret).update(unsigned).digest('base64url')}`;
   }
 
+  /** Counters back to zero; issued tokens stay valid. */
+  resetStats(): void {
+    this.stats.passwordGrants = 0;
+    this.stats.refreshGrants = 0;
+  }
+
   /** The user of a valid access token. */
   userOf(accessToken: string): IysUser | undefined {
     const issued = this.access.get(accessToken);

@@ -14,6 +14,7 @@ export function resetState(ctx: SimContext): void {
   ctx.store.reset();
   ctx.batches.reset();
   ctx.violations.reset();
+  ctx.tokens.resetStats();
   ctx.faults.clear();
   ctx.limits.perSecond.reset();
   ctx.limits.token.reset();

@@ -1,7 +1,7 @@
 /** Request and response shapes of the profile API: one source for validation, types and OpenAPI. */
 import { z } from 'zod';
 import { PLATFORMS } from '../data/models/profiles';
-import { CONSENT_STATUSES, CONSENT_TYPES, RECIPIENT_TYPES } from '../domain/consents';
+import { CONSENT_STATUSES, CONSENT_TYPES, RECIPIENT_TYPES } from '../iys/consent';
 import { normalizeMsisdn } from '../lib/phone';
 
 export const msisdnSchema = z

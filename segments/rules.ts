@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { PLATFORMS } from '../data/models/profiles';
-import { CONSENT_STATUSES, CONSENT_TYPES } from '../domain/consents';
+import { CONSENT_STATUSES, CONSENT_TYPES } from '../iys/consent';
 
 export const ATTRIBUTE_OPS = ['eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'notExists', 'contains', 'withinLastDays', 'moreThanDaysAgo'] as const;
 export type AttributeOp = (typeof ATTRIBUTE_OPS)[number];

@@ -9,7 +9,7 @@ import { coerce, type AttributeValue } from '../attributes/coerce';
 import { definitionsOf } from '../attributes/registry';
 import type { Db } from '../data/db';
 import type { AttributeType } from '../domain/attributes';
-import type { ConsentStatus, ConsentType } from '../domain/consents';
+import type { ConsentStatus, ConsentType } from '../iys/consent';
 import type { Platform } from '../data/models/profiles';
 import { EVENT_NAME } from '../events/schemas';
 import type { FieldIssue } from '../lib/invalidInput';

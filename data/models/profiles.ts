@@ -1,5 +1,5 @@
 import { Schema } from 'mongoose';
-import type { ConsentStatus, ConsentType, RecipientType } from '../../domain/consents';
+import type { ConsentStatus, ConsentType, RecipientType } from '../../iys/consent';
 import { tenantScoped } from '../tenantScope';
 
 export const PLATFORMS = ['ios', 'android', 'web'] as const;

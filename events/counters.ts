@@ -10,6 +10,7 @@
 import type { Db } from '../data/db';
 import { counterId, type EventCounterDoc } from '../data/models/eventCounters';
 import type { EventDoc } from '../data/models/events';
+import { insertMissing } from '../data/insertMissing';
 import { retryTransient } from '../data/transient';
 
 export const DAY_MS = 86_400_000;
@@ -34,16 +35,7 @@ export function countersOf(events: Counted[]): EventCounterDoc[] {
 
 /** Inserts counters, skipping those that exist already (written by an earlier attempt). */
 export async function insertCounters(db: Db, counters: EventCounterDoc[]): Promise<void> {
-  if (counters.length === 0) return;
-  await retryTransient(async () => {
-    try {
-      await db.eventCounters.collection.insertMany(counters as never[], { ordered: false });
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: { code: number }[] | { code: number } }).writeErrors;
-      const errors = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-      if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw err;
-    }
-  });
+  await retryTransient(() => insertMissing(db.eventCounters.collection, counters));
 }
 
 /**

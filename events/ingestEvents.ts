@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import type { Db } from '../data/db';
 import type { EventDoc } from '../data/models/events';
+import { insertMissing } from '../data/insertMissing';
 import { retryTransient } from '../data/transient';
 import { scopedId } from '../lib/ids';
 import type { FieldIssue } from '../lib/invalidInput';
@@ -44,16 +45,8 @@ function validateItem(raw: unknown, path: string, now: Date, limits: Limits): Va
 
 /** Inserts what is new; answers the docs inserted and the ids that existed already. */
 async function insertNew(db: Db, docs: EventDoc[]): Promise<{ inserted: EventDoc[]; existing: string[] }> {
-  try {
-    await db.events.collection.insertMany(docs as never[], { ordered: false });
-    return { inserted: docs, existing: [] };
-  } catch (err) {
-    const writeErrors = (err as { writeErrors?: { index: number; code: number }[] | { index: number; code: number } }).writeErrors;
-    const errors = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-    if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw err;
-    const failed = new Set(errors.map((e) => e.index));
-    return { inserted: docs.filter((_d, i) => !failed.has(i)), existing: docs.filter((_d, i) => failed.has(i)).map((d) => d._id) };
-  }
+  const existed = await insertMissing(db.events.collection, docs);
+  return { inserted: docs.filter((_d, i) => !existed.has(i)), existing: docs.filter((_d, i) => existed.has(i)).map((d) => d._id) };
 }
 
 export async function ingestEvents(db: Db, limits: Limits, appId: string, items: unknown[], pathOf: (index: number) => string): Promise<IngestResult> {

@@ -1,5 +1,5 @@
 /**
- * Personal-data erasure: the profile, its keys and devices go; delivery and message records
+ * Personal-data erasure: the profile, its keys, devices, events and behavioural counters go; delivery and message records
  * stay (they are the send audit) but lose everything that identifies the person. The
  * profile is marked first and deleted last, so a run that dies midway is finished by the
  * next request instead of leaving identifying records behind.
@@ -12,6 +12,8 @@ export async function eraseProfile(db: Db, appId: string, profileId: string): Pr
   await db.profiles.updateOne({ _id: profileId }, { $set: { erasing: true } });
   await db.deliveries.updateMany({ appId, profileId }, { $set: { recipient: ERASED, profileId: ERASED } });
   await db.messages.updateMany({ appId, profileId }, { $set: { externalId: ERASED, profileId: ERASED } });
+  await db.events.deleteMany({ appId, profileId });
+  await db.eventCounters.deleteMany({ appId, profileId });
   await db.profileKeys.deleteMany({ appId, profileId });
   await db.profiles.deleteOne({ _id: profileId });
 }

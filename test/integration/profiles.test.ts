@@ -22,11 +22,14 @@ test('devices are registered, updated and unregistered through their own endpoin
 
 test('erasure deletes the profile and leaves no personal data in delivery or message records', async () => {
   await h.call('POST', '/v1/profiles', { externalId: 'forget-me', msisdn: '+905320001122', email: 'forget@example.com', devices: [{ token: 'sim-silent-forget', platform: 'android' }] });
+  await h.call('POST', '/v1/events', { events: [{ eventId: 'forget-1', name: 'purchase', externalId: 'forget-me', attributes: { note: 'personal' } }] });
   const sent = await h.call('POST', '/v1/messages', { to: { externalId: 'forget-me' }, push: { title: 't', body: 'b' }, fallbackAfterSeconds: 1 });
   expect((await finalMessage(h, sent.body.id)).status).toBe('sms_sent_after_push_timeout');
 
   expect((await h.call('DELETE', '/v1/profiles/forget-me')).status).toBe(204);
   expect((await h.call('GET', '/v1/profiles/forget-me')).status).toBe(404);
+  expect(await h.db.events.countDocuments({ appId: 'demo', eventId: 'forget-1' })).toBe(0);
+  expect(await h.db.eventCounters.countDocuments({ appId: 'demo', name: 'purchase' })).toBe(0);
   const stored = JSON.stringify([await h.db.deliveries.find({ appId: 'demo' }).lean(), await h.db.messages.find({ appId: 'demo' }).lean()]);
   for (const personal of ['+905320001122', 'sim-silent-forget', 'forget-me', 'forget@example.com']) expect(stored).not.toContain(personal);
   const msg = await h.call('GET', `/v1/messages/${sent.body.id}`);

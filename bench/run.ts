@@ -27,7 +27,10 @@ async function main(): Promise<void> {
   const stack = await startStack({ dataDir: mkdtempSync(path.join(tmpdir(), 'rota-bench-')) });
   console.log(stack.description.join('\n'));
   try {
-    for (const name of chosen.length > 0 ? chosen : Object.keys(BENCHMARKS)) console.log((await BENCHMARKS[name]!(stack)).join('\n'));
+    for (const name of chosen.length > 0 ? chosen : Object.keys(BENCHMARKS)) {
+      const lines = await BENCHMARKS[name]!(stack);
+      if (lines.length > 0) console.log(lines.join('\n'));
+    }
   } finally {
     await stack.stop();
   }

@@ -91,7 +91,7 @@ async function benchSegments(rota: BenchRota, p: number): Promise<string[]> {
     'device + consent': { and: [{ device: { pushEnabled: true, platform: 'ios' } }, { consent: { type: 'MESAJ' } }] },
     'mixed with not': { or: [{ attribute: 'city', op: 'eq', value: 'İzmir' }, { not: { event: 'purchase', op: 'never', withinDays: 30 } }] },
   };
-  const runs = 3;
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
   const floorRuns: number[] = [];
   for (let i = 0; i < runs; i++) floorRuns.push(await time(() => rota.db.profiles.countDocuments({ appId: 'demo' })));
   const floor = median(floorRuns);

@@ -2,7 +2,7 @@
  * `npm run bench`: starts the stack like the tests do (or uses TEMPORAL_ADDRESS /
  * MONGODB_URI) and runs each benchmark, printing its ratio against the raw floor measured
  * in the same run. `npm run bench -- events` (or `messages`) runs one.
- * BENCH_MESSAGES, BENCH_CONCURRENCY, BENCH_EVENTS and BENCH_PROFILES size them.
+ * BENCH_MESSAGES, BENCH_CONCURRENCY, BENCH_EVENTS, BENCH_PROFILES and BENCH_RUNS size them.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -31,13 +31,16 @@ const MESSAGES = {
   H175: 'the first consent of a recipient cannot be RET: there is nothing to refuse yet (İYS H175)',
 } as const;
 
-/** The rules that need no stored state: dates, and HS_KARAR only with RET. `prefix` is e.g. `body.` */
-export function inputIssues(c: ConsentChangeInput, now: number, prefix: string): FieldIssue[] {
+/** Where a field of the change sits in the request, e.g. `body.status` or `rows.7.status`. */
+export type PathOf = (field: 'externalId' | 'type' | 'status' | 'consentDate' | 'source' | 'recipientType') => string;
+
+/** The rules that need no stored state: dates, and HS_KARAR only with RET. */
+export function inputIssues(c: ConsentChangeInput, now: number, pathOf: PathOf): FieldIssue[] {
   const issues: FieldIssue[] = consentDateRuleCodes(c.consentAt, c.source, { now, businessDayLimit: BUSINESS_DAY_LIMIT }).map((code) => ({
-    path: `${prefix}consentDate`,
+    path: pathOf('consentDate'),
     message: MESSAGES[code],
   }));
-  if (sourceStatusRuleCode(c.source, c.status)) issues.push({ path: `${prefix}status`, message: MESSAGES.H408 });
+  if (sourceStatusRuleCode(c.source, c.status)) issues.push({ path: pathOf('status'), message: MESSAGES.H408 });
   return issues;
 }
 
@@ -54,7 +57,7 @@ export type StateDecision =
  * recipientType and recipient, so a current consent for another number or recipientType
  * is no record at all for this change (its first record cannot be RET).
  */
-export function decideAgainstCurrent(current: ConsentSummary | undefined, recipient: string, c: ConsentChangeInput, prefix: string): StateDecision {
+export function decideAgainstCurrent(current: ConsentSummary | undefined, recipient: string, c: ConsentChangeInput, pathOf: PathOf): StateDecision {
   const same = current && current.recipient === recipient && current.recipientType === c.recipientType ? current : undefined;
   if (same && same.status === c.status && same.source === c.source && same.consentDate.getTime() === c.consentAt) return { kind: 'unchanged' };
   const existing: RecordState | undefined = same && { status: same.status, consentAt: same.consentDate.getTime() };
@@ -63,7 +66,7 @@ export function decideAgainstCurrent(current: ConsentSummary | undefined, recipi
     case undefined:
       return { kind: 'apply' };
     case 'H175':
-      return { kind: 'rejected', issue: { path: `${prefix}status`, message: MESSAGES.H175 } };
+      return { kind: 'rejected', issue: { path: pathOf('status'), message: MESSAGES.H175 } };
     case 'H174':
       return { kind: 'ignored', reason: 'already_ret', message: 'the consent is already RET; İYS takes a status update only when the status changes (İYS H174)' };
     default:

@@ -1,8 +1,9 @@
 /**
- * Personal-data erasure: the profile, its keys and devices go; delivery and message records
- * stay (they are the send audit) but lose everything that identifies the person. The
- * profile is marked first and deleted last, so a run that dies midway is finished by the
- * next request instead of leaving identifying records behind.
+ * Personal-data erasure: the profile, its keys, devices and consent changes go; delivery,
+ * message and consent-audit records stay (they are the send and consent audit) but lose
+ * everything that identifies the person. The profile is marked first and deleted last, so
+ * a run that dies midway is finished by the next request instead of leaving identifying
+ * records behind.
  */
 import type { Db } from '../data/db';
 
@@ -12,6 +13,13 @@ export async function eraseProfile(db: Db, appId: string, profileId: string): Pr
   await db.profiles.updateOne({ _id: profileId }, { $set: { erasing: true } });
   await db.deliveries.updateMany({ appId, profileId }, { $set: { recipient: ERASED, profileId: ERASED } });
   await db.messages.updateMany({ appId, profileId }, { $set: { externalId: ERASED, profileId: ERASED } });
+  // `before` first: the second update changes the profileId both select by.
+  await db.consentAudit.updateMany({ appId, profileId, before: { $exists: true } }, { $set: { 'before.recipient': ERASED } });
+  await db.consentAudit.updateMany(
+    { appId, profileId },
+    { $set: { recipient: ERASED, 'after.recipient': ERASED, externalId: ERASED, changeId: ERASED, profileId: ERASED } },
+  );
+  await db.consentChanges.deleteMany({ appId, profileId });
   await db.profileKeys.deleteMany({ appId, profileId });
   await db.profiles.deleteOne({ _id: profileId });
 }

@@ -15,12 +15,13 @@ import { eventRoutes } from './routes/events';
 import { segmentRoutes } from './routes/segments';
 import { identifyRoutes } from './routes/identify';
 import { tenantRoutes } from './routes/tenants';
+import { consentRoutes } from './routes/consents';
 import { publicUrl } from '../config';
 
 export const API_VERSION = '0.1.0';
 
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...messageRoutes(deps)];
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...consentRoutes(deps), ...messageRoutes(deps)];
 }
 
 export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {
@@ -42,6 +43,8 @@ export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {
     }),
   );
   app.use(deps.metrics.timeRequests);
+  // Consent imports carry tens of thousands of rows, as JSON or CSV; registered first, the general parser then leaves them be.
+  app.use('/v1/consents/import', express.json({ limit: '25mb' }), express.text({ type: ['text/csv', 'text/plain'], limit: '25mb' }));
   app.use(express.json({ limit: '5mb' }));
 
   const routes = allRoutes(deps);

@@ -3,6 +3,8 @@ import mongoose, { type Connection } from 'mongoose';
 import { apiKeySchema } from './models/apiKeys';
 import { appSchema } from './models/apps';
 import { attributeDefinitionSchema } from './models/attributeDefinitions';
+import { consentAuditSchema } from './models/consentAudit';
+import { consentChangeSchema } from './models/consentChanges';
 import { deliverySchema } from './models/deliveries';
 import { eventCounterSchema } from './models/eventCounters';
 import { eventSchema } from './models/events';
@@ -23,6 +25,8 @@ function bindModels(conn: Connection) {
     events: conn.model('Event', eventSchema, 'events'),
     eventCounters: conn.model('EventCounter', eventCounterSchema, 'eventCounters'),
     segments: conn.model('Segment', segmentSchema, 'segments'),
+    consentChanges: conn.model('ConsentChange', consentChangeSchema, 'consentChanges'),
+    consentAudit: conn.model('ConsentAudit', consentAuditSchema, 'consentAudit'),
   };
 }
 

@@ -56,3 +56,8 @@ export function randomToken(length: number, alphabet = 'abcdefghijklmnopqrstuvwx
   for (const b of bytes) out += alphabet[b % alphabet.length];
   return out;
 }
+
+/** A consent change: per recipient and type, numbered; zero-padded so `_id` order is `seq` order. */
+export function consentChangeId(appId: string, type: string, recipient: string, seq: number): string {
+  return scopedId(appId, `${type}:${recipient}:${String(seq).padStart(10, '0')}`);
+}

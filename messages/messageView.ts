@@ -26,7 +26,11 @@ export function toMessageView(m: MessageDoc, deliveries: DeliveryDoc[]): Message
       channel: d.channel,
       state: d.state,
       recipient: maskRecipient(d.recipient),
-      decision: d.decision,
+      decision: {
+        allowed: d.decision.allowed,
+        reason: d.decision.reason,
+        ...(d.decision.consent ? { consent: { ...d.decision.consent, consentDate: new Date(d.decision.consent.consentDate).toISOString() } } : {}),
+      },
       attempts: d.attempts,
       ...(d.sentAt ? { sentAt: d.sentAt.toISOString() } : {}),
       ...(d.error ? { error: d.error } : {}),

@@ -38,7 +38,11 @@ export const messageViewSchema = z.object({
       channel: z.enum(CHANNELS),
       state: z.string(),
       recipient: z.string().describe('masked'),
-      decision: z.object({ allowed: z.boolean(), reason: z.string() }),
+      decision: z.object({
+        allowed: z.boolean(),
+        reason: z.string(),
+        consent: z.object({ type: z.string(), status: z.string(), recipientType: z.string(), consentDate: z.iso.datetime() }).optional().describe('the İYS consent record the decision used'),
+      }),
       attempts: z.number(),
       sentAt: z.iso.datetime().optional(),
       error: z.string().optional(),

@@ -1,8 +1,9 @@
 /**
- * Personal-data erasure: the profile, its keys, devices, events and behavioural counters go; delivery and message records
- * stay (they are the send audit) but lose everything that identifies the person. The
- * profile is marked first and deleted last, so a run that dies midway is finished by the
- * next request instead of leaving identifying records behind.
+ * Personal-data erasure: the profile, its keys, devices, events, behavioural counters and
+ * consent changes go; delivery, message and consent-audit records stay (they are the send
+ * and consent audit) but lose everything that identifies the person. The profile is marked first and deleted last, so
+ * a run that dies midway is finished by the next request instead of leaving identifying
+ * records behind.
  */
 import type { Db } from '../data/db';
 
@@ -14,6 +15,13 @@ export async function eraseProfile(db: Db, appId: string, profileId: string): Pr
   await db.messages.updateMany({ appId, profileId }, { $set: { externalId: ERASED, profileId: ERASED } });
   await db.events.deleteMany({ appId, profileId });
   await db.eventCounters.deleteMany({ appId, profileId });
+  // `before` first: the second update changes the profileId both select by.
+  await db.consentAudit.updateMany({ appId, profileId, before: { $exists: true } }, { $set: { 'before.recipient': ERASED } });
+  await db.consentAudit.updateMany(
+    { appId, profileId },
+    { $set: { recipient: ERASED, 'after.recipient': ERASED, externalId: ERASED, changeId: ERASED, profileId: ERASED } },
+  );
+  await db.consentChanges.deleteMany({ appId, profileId });
   await db.profileKeys.deleteMany({ appId, profileId });
   await db.profiles.deleteOne({ _id: profileId });
 }

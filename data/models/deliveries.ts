@@ -1,5 +1,6 @@
 import { Schema } from 'mongoose';
 import { CHANNELS, MESSAGE_CATEGORIES, type Channel, type MessageCategory } from '../../domain/messages';
+import type { ConsentUsed } from '../../gate/sendGate';
 import { tenantScoped } from '../tenantScope';
 
 export const DELIVERY_STATES = ['pending', 'sent', 'failed'] as const;
@@ -25,8 +26,8 @@ export interface DeliveryDoc {
   error?: string;
   /** While `pending`: until when the attempt that claimed it may be calling the provider. */
   leaseUntil?: Date;
-  /** The gate's answer and what it was based on. */
-  decision: { allowed: boolean; reason: string };
+  /** The gate's answer and what it was based on: for commercial SMS and e-mail, the consent record it used. */
+  decision: { allowed: boolean; reason: string; consent?: ConsentUsed };
   createdAt: Date;
   sentAt?: Date;
 }
@@ -45,7 +46,7 @@ export const deliverySchema = new Schema<DeliveryDoc>(
     providerMessageId: String,
     error: String,
     leaseUntil: Date,
-    decision: { allowed: Boolean, reason: String },
+    decision: { allowed: Boolean, reason: String, consent: { type: Schema.Types.Mixed, default: undefined } },
     sentAt: Date,
   },
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },

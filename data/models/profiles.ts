@@ -15,6 +15,19 @@ export interface Device {
   updatedAt: Date;
 }
 
+export interface ConsentSummary {
+  status: ConsentStatus;
+  recipientType: RecipientType;
+  consentDate: Date;
+  /** The msisdn (MESAJ, ARAMA) or lower-cased e-mail (EPOSTA) the consent is for. */
+  recipient?: string;
+  source?: string;
+  origin?: string;
+  /** The change (consentChanges `_id`) and its per-recipient sequence number. */
+  changeId?: string;
+  seq?: number;
+}
+
 export interface ProfileDoc {
   _id: string;
   appId: string;
@@ -34,8 +47,12 @@ export interface ProfileDoc {
    * and for push-enabled devices `push`, `push:{p}`, for disabled ones `nopush`, `nopush:{p}`.
    */
   deviceTags?: string[];
-  /** The current consent per İYS type, as segments and the send gate read it. */
-  consents?: Partial<Record<ConsentType, { status: ConsentStatus; recipientType: RecipientType; consentDate: Date }>>;
+  /**
+   * The current consent per İYS type, as segments and the send gate read it. The consent
+   * store (consents/) writes it with each accepted change; the fields beyond the first
+   * three say which change it is, so the store can check the next one against it.
+   */
+  consents?: Partial<Record<ConsentType, ConsentSummary>>;
   attributes: Record<string, unknown>;
   /** Set on an anonymous profile while an identity merge moves it into this known profile (profiles/identify.ts). */
   mergedInto?: string;

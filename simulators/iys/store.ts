@@ -10,6 +10,7 @@ import {
   consentKey, type ConsentMovement, type ConsentRecord, type ConsentStatus, type ConsentType, type IysSource, type RecipientType,
 } from '../../iys/consent';
 import { formatIysDate, parseIysDate } from '../../iys/dates';
+import { stateRuleCode } from '../../iys/rules';
 import { errorItem, type IysErrorItem } from './errors';
 import type { ResolvedOptions, SimClock } from './options';
 import type { ValidConsent } from './validation';
@@ -63,21 +64,13 @@ export class ConsentStore {
   /** The state rules for a provider's write, without writing. */
   check(brand: string, c: ValidConsent): IysErrorItem | undefined {
     const existing = this.get(brand, c.recipientType, c.type, c.recipient);
-    if (!existing) {
-      if (c.status === 'RET') return errorItem('H175');
-      if (this.opts.consentLimit !== undefined && this.list(brand).length >= this.opts.consentLimit) return errorItem('H525');
-      return undefined;
-    }
-    if (c.recipientType === 'TACIR') {
-      if (c.consentDate === undefined) return errorItem('H462');
-      if (c.source === undefined) return errorItem('H463');
-    }
-    if (existing.status === 'RET' && c.status === 'RET') return errorItem('H174');
-    const stored = existing.consentDate ? parseIysDate(existing.consentDate) : undefined;
-    const incoming = c.consentDate ? parseIysDate(c.consentDate) : undefined;
-    if (stored !== undefined && incoming !== undefined && (incoming < stored || (this.opts.rejectEqualConsentDate && incoming === stored))) {
-      return errorItem('H178');
-    }
+    const code = stateRuleCode(
+      existing && { status: existing.status, consentAt: existing.consentDate ? parseIysDate(existing.consentDate) : undefined },
+      { status: c.status, recipientType: c.recipientType, consentAt: c.consentDate ? parseIysDate(c.consentDate) : undefined, source: c.source },
+      { rejectEqualDate: this.opts.rejectEqualConsentDate },
+    );
+    if (code) return errorItem(code);
+    if (!existing && this.opts.consentLimit !== undefined && this.list(brand).length >= this.opts.consentLimit) return errorItem('H525');
     return undefined;
   }
 

@@ -5,10 +5,11 @@
  * 2015-05-01 gets H156 and H155); a check that needs an earlier field valid is skipped.
  */
 import {
-  CONSENT_STATUSES, CONSENT_TYPES, HS_2015_DATE, HS_SOURCES, RECIPIENT_TYPES, normalizeRecipient,
+  CONSENT_STATUSES, CONSENT_TYPES, HS_SOURCES, RECIPIENT_TYPES, normalizeRecipient,
   type ConsentStatus, type ConsentType, type HsSource, type RecipientType,
 } from '../../iys/consent';
-import { hasIysDateFormat, isTooOldToRegister, parseIysDate } from '../../iys/dates';
+import { hasIysDateFormat, parseIysDate } from '../../iys/dates';
+import { consentDateRuleCodes, sourceStatusRuleCode, type DateRuleOptions } from '../../iys/rules';
 import { errorItem, type IysErrorItem } from './errors';
 
 export interface ValidConsent {
@@ -32,8 +33,8 @@ const ALLOWED_KEYS = new Set(['recipientType', 'retailerAccess', 'recipient', 'r
 const E164 = /^\+[1-9]\d{1,14}$/;
 // The document: no Turkish letters, no spaces, no special characters but + (and the usual . _ -) in the local part.
 const EMAIL = /^[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
-const EARLIEST = parseIysDate(HS_2015_DATE)!;
 
+const ruleOptions = (ctx: ValidationContext): DateRuleOptions => ({ now: ctx.now, businessDayLimit: ctx.businessDayLimit, holidays: ctx.holidays });
 const isBlank = (v: unknown) => v === undefined || v === null || v === '';
 const oneOf = <T extends string>(list: readonly T[], v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
 
@@ -90,24 +91,15 @@ export function validateConsent(
 
   if (oneOf(CONSENT_TYPES, raw.type) && !isBlank(raw.recipient)) errors.push(...recipientErrors(raw.type, raw.recipient, 'H160', opts.index));
 
-  let consentAt: number | undefined;
   if (!isBlank(raw.consentDate)) {
     const text = raw.consentDate;
+    let consentAt: number | undefined;
     if (typeof text !== 'string' || !hasIysDateFormat(text)) add('H158', 'consentDate', text);
     else if ((consentAt = parseIysDate(text)) === undefined) add('H157', 'consentDate', text);
-    else {
-      if (consentAt > ctx.now) add('H162', 'consentDate', text);
-      if (consentAt < EARLIEST) add('H156', 'consentDate', text);
-      if (raw.source === 'HS_2015' && text !== HS_2015_DATE) add('H155', 'consentDate', text);
-    }
+    // Only a date that passed the format checks is aged (the document's H156 example carries H156 alone).
+    else for (const code of consentDateRuleCodes(consentAt, raw.source as string | undefined, ruleOptions(ctx))) add(code, 'consentDate', text);
   }
-  if (raw.source === 'HS_KARAR' && raw.status === 'ONAY') add('H408', 'status', raw.status);
-  // HS_2015 consents carry their fixed 2015 date by definition, so the age rule cannot apply to them.
-  // Only a date that passed the checks above is aged (the document's H156 example carries H156 alone).
-  const dateOk = consentAt !== undefined && !errors.some((e) => e.location?.[0] === 'consentDate');
-  if (dateOk && raw.source !== 'HS_2015' && ctx.businessDayLimit !== null && isTooOldToRegister(consentAt!, ctx.now, ctx.businessDayLimit, ctx.holidays)) {
-    add('H467', 'consentDate', raw.consentDate);
-  }
+  if (sourceStatusRuleCode(raw.source, raw.status)) add('H408', 'status', raw.status);
 
   const access = raw.retailerAccess;
   if (access !== undefined) {

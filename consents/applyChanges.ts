@@ -1,0 +1,228 @@
+/**
+ * The consent store's one write path, for a single PUT and for an import of tens of
+ * thousands of rows alike. For each change: İYS's rules (validateChange.ts), then, for the
+ * accepted ones, in this order:
+ *   1. the change, inserted at the next `seq` of its recipient and type (consentChanges),
+ *   2. its audit entry (consentAudit),
+ *   3. the profile's `consents` summary, one update per profile.
+ * Inserts are bulk and keyed by `_id`; the profile update is the one update per profile
+ * (on FerretDB every update costs a scan). There are no transactions: a writer that dies
+ * after 1 leaves a change the summary does not show yet, never a summary without its change.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../data/db';
+import type { ConsentAuditDoc, ConsentSnapshot } from '../data/models/consentAudit';
+import type { ConsentActor, ConsentChangeDoc, ConsentOrigin } from '../data/models/consentChanges';
+import type { ConsentSummary, ProfileDoc } from '../data/models/profiles';
+import { retryTransient } from '../data/transient';
+import { normalizeRecipient, type ConsentType } from '../iys/consent';
+import { forEachLimit } from '../lib/forEachLimit';
+import { consentChangeId, scopedId } from '../lib/ids';
+import type { FieldIssue } from '../lib/invalidInput';
+import { findProfileId } from '../profiles/profileKeys';
+import { decideAgainstCurrent, inputIssues, type ConsentChangeInput, type PathOf } from './validateChange';
+
+export interface ChangeRequest extends ConsentChangeInput {
+  /** The caller's position of the change (import row index). */
+  index: number;
+  externalId: string;
+}
+
+export type ChangeOutcome =
+  | { index: number; outcome: 'stored' | 'unchanged'; consent: ConsentSummary; change?: ConsentChangeDoc }
+  | { index: number; outcome: 'ignored'; reason: string; message: string }
+  | { index: number; outcome: 'rejected'; status: 400 | 404 | 409; code: string; errors: FieldIssue[] };
+
+export interface ApplyContext {
+  origin: ConsentOrigin;
+  actor: ConsentActor;
+  now: number;
+  pathOf(index: number): PathOf;
+}
+
+const CHUNK = 1000;
+
+/** The address a consent of this type is for: the msisdn for MESAJ and ARAMA, the e-mail for EPOSTA. */
+export function recipientOf(profile: Pick<ProfileDoc, 'msisdn' | 'email'>, type: ConsentType): string | undefined {
+  const address = type === 'EPOSTA' ? profile.email : profile.msisdn;
+  return address ? normalizeRecipient(type, address) : undefined;
+}
+
+interface Accepted {
+  req: ChangeRequest;
+  position: number;
+  profile: ProfileDoc;
+  recipient: string;
+  before?: ConsentSummary;
+  after: ConsentSummary;
+}
+
+export async function applyConsentChanges(db: Db, appId: string, requests: ChangeRequest[], ctx: ApplyContext): Promise<ChangeOutcome[]> {
+  const out: ChangeOutcome[] = new Array(requests.length);
+  const valid: number[] = [];
+  for (const [pos, r] of requests.entries()) {
+    const issues = inputIssues(r, ctx.now, ctx.pathOf(r.index));
+    if (issues.length > 0) out[pos] = { index: r.index, outcome: 'rejected', status: 400, code: 'invalid_request', errors: issues };
+    else valid.push(pos);
+  }
+
+  const profiles = await loadProfiles(db, appId, [...new Set(valid.map((pos) => requests[pos]!.externalId))]);
+
+  // Rules in request order against the consent as the earlier accepted rows of this request left it.
+  const current = new Map<string, ConsentSummary | undefined>();
+  const accepted: Accepted[] = [];
+  for (const pos of valid) {
+    const r = requests[pos]!;
+    const pathOf = ctx.pathOf(r.index);
+    const profile = profiles.get(r.externalId);
+    if (!profile) {
+      out[pos] = { index: r.index, outcome: 'rejected', status: 404, code: 'not_found', errors: [{ path: pathOf('externalId'), message: `no profile with externalId ${r.externalId}` }] };
+      continue;
+    }
+    const recipient = recipientOf(profile, r.type);
+    if (!recipient) {
+      const field = r.type === 'EPOSTA' ? 'e-mail address' : 'phone number (msisdn)';
+      out[pos] = { index: r.index, outcome: 'rejected', status: 409, code: 'no_recipient', errors: [{ path: pathOf('type'), message: `the profile has no ${field}: a ${r.type} consent is for one` }] };
+      continue;
+    }
+    const key = `${profile._id}|${r.type}`;
+    const before = current.has(key) ? current.get(key) : profile.consents?.[r.type];
+    const decision = decideAgainstCurrent(before, recipient, r, pathOf);
+    if (decision.kind === 'rejected') out[pos] = { index: r.index, outcome: 'rejected', status: 400, code: 'invalid_request', errors: [decision.issue] };
+    else if (decision.kind === 'ignored') out[pos] = { index: r.index, outcome: 'ignored', reason: decision.reason, message: decision.message };
+    else if (decision.kind === 'unchanged') out[pos] = { index: r.index, outcome: 'unchanged', consent: before! };
+    else {
+      const after: ConsentSummary = {
+        status: r.status, recipientType: r.recipientType, consentDate: new Date(r.consentAt), recipient, source: r.source, origin: ctx.origin,
+      };
+      current.set(key, after);
+      accepted.push({ req: r, position: pos, profile, recipient, before, after });
+    }
+  }
+  if (accepted.length === 0) return out;
+
+  const writeId = randomUUID();
+  const changes = await insertChanges(db, appId, accepted, ctx, writeId);
+  await insertAudit(db, appId, accepted, ctx);
+  await updateSummaries(db, accepted);
+  for (const [i, a] of accepted.entries()) out[a.position] = { index: a.req.index, outcome: 'stored', consent: a.after, change: changes[i] };
+  return out;
+}
+
+async function loadProfiles(db: Db, appId: string, externalIds: string[]): Promise<Map<string, ProfileDoc>> {
+  const found = new Map<string, ProfileDoc>();
+  // `_id` lookups only: FerretDB answers them from its index, anything else is a scan.
+  await forEachLimit(externalIds, 16, async (externalId) => {
+    const profileId = await findProfileId(db, appId, { externalId });
+    const profile = profileId ? await db.profiles.findOne({ _id: profileId }).lean() : null;
+    if (profile && !profile.erasing && !profile.mergedInto) found.set(externalId, profile);
+  });
+  return found;
+}
+
+/** The last `seq` used for a recipient and type: the profile's own count, then probed by `_id` past changes another writer or profile made. */
+async function headSeq(db: Db, appId: string, type: ConsentType, recipient: string, known: number): Promise<number> {
+  let seq = known;
+  while (await db.consentChanges.findOne({ _id: consentChangeId(appId, type, recipient, seq + 1) }, { _id: 1 }).lean()) seq++;
+  return seq;
+}
+
+function changeDoc(appId: string, a: Accepted, seq: number, ctx: ApplyContext, writeId: string): ConsentChangeDoc {
+  return {
+    _id: consentChangeId(appId, a.req.type, a.recipient, seq),
+    appId, profileId: a.profile._id, type: a.req.type, recipient: a.recipient, seq,
+    recipientType: a.after.recipientType, status: a.after.status, source: a.after.source!, consentDate: a.after.consentDate,
+    origin: ctx.origin, actor: ctx.actor, writeId,
+    iys: { state: ctx.origin === 'iys_sync' ? 'not_needed' : 'pending', attempts: 0 },
+    createdAt: new Date(ctx.now),
+  };
+}
+
+/** Numbers the accepted changes per recipient and type (in request order) and inserts them; a racing writer's `seq` moves ours after it. */
+async function insertChanges(db: Db, appId: string, accepted: Accepted[], ctx: ApplyContext, writeId: string): Promise<ConsentChangeDoc[]> {
+  const heads = new Map<string, number>();
+  const groups = new Map<string, Accepted>();
+  for (const a of accepted) if (!groups.has(`${a.req.type}|${a.recipient}`)) groups.set(`${a.req.type}|${a.recipient}`, a);
+  await forEachLimit([...groups.entries()], 16, async ([key, a]) => {
+    const stored = a.profile.consents?.[a.req.type];
+    const known = stored?.recipient === a.recipient ? (stored.seq ?? 0) : 0;
+    heads.set(key, await headSeq(db, appId, a.req.type, a.recipient, known));
+  });
+  const docs = accepted.map((a) => {
+    const key = `${a.req.type}|${a.recipient}`;
+    const seq = heads.get(key)! + 1;
+    heads.set(key, seq);
+    return changeDoc(appId, a, seq, ctx, writeId);
+  });
+
+  const taken = await insertAll(db.consentChanges.collection, docs);
+  for (const i of taken) {
+    // Taken by another writer (not by an earlier try of this one): next free seq.
+    const existing = await db.consentChanges.findOne({ _id: docs[i]!._id }, { writeId: 1 }).lean();
+    if (existing?.writeId === writeId) continue;
+    for (let seq = docs[i]!.seq; ; ) {
+      seq = (await headSeq(db, appId, docs[i]!.type, docs[i]!.recipient, seq)) + 1;
+      const doc = changeDoc(appId, accepted[i]!, seq, ctx, writeId);
+      if ((await insertAll(db.consentChanges.collection, [doc])).length === 0) {
+        docs[i] = doc;
+        break;
+      }
+    }
+  }
+  for (const [i, a] of accepted.entries()) Object.assign(a.after, { changeId: docs[i]!._id, seq: docs[i]!.seq });
+  return docs;
+}
+
+const snapshot = (s: ConsentSummary): ConsentSnapshot => ({
+  status: s.status, recipientType: s.recipientType, consentDate: s.consentDate, recipient: s.recipient ?? '', ...(s.source ? { source: s.source } : {}),
+});
+
+async function insertAudit(db: Db, appId: string, accepted: Accepted[], ctx: ApplyContext): Promise<void> {
+  const at = new Date(ctx.now);
+  const docs: ConsentAuditDoc[] = accepted.map((a) => ({
+    _id: scopedId(appId, `aud_${randomUUID()}`),
+    appId, profileId: a.profile._id, externalId: a.req.externalId, type: a.req.type, recipient: a.recipient, changeId: a.after.changeId!,
+    ...(a.before ? { before: snapshot(a.before) } : {}),
+    after: snapshot(a.after), origin: ctx.origin, actor: ctx.actor, at,
+  }));
+  // The ids are this call's own, so a duplicate can only be an earlier try of the same insert.
+  await insertAll(db.consentAudit.collection, docs);
+}
+
+async function updateSummaries(db: Db, accepted: Accepted[]): Promise<void> {
+  const byProfile = new Map<string, Record<string, ConsentSummary>>();
+  for (const a of accepted) {
+    const set = byProfile.get(a.profile._id) ?? {};
+    set[`consents.${a.req.type}`] = a.after;
+    byProfile.set(a.profile._id, set);
+  }
+  await forEachLimit([...byProfile.entries()], 4, async ([profileId, set]) => {
+    await retryTransient(() => db.profiles.updateOne({ _id: profileId }, { $set: set }));
+  });
+}
+
+interface RawCollection {
+  insertMany(docs: object[], opts: { ordered: boolean }): Promise<unknown>;
+}
+
+/** Inserts in chunks, retrying transient failures; answers the positions whose `_id` already existed. */
+async function insertAll(collection: RawCollection, docs: object[]): Promise<number[]> {
+  const duplicates: number[] = [];
+  for (let start = 0; start < docs.length; start += CHUNK) {
+    const chunk = docs.slice(start, start + CHUNK);
+    const dupes = await retryTransient(async () => {
+      try {
+        await collection.insertMany(chunk, { ordered: false });
+        return [];
+      } catch (err) {
+        const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+        const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as { index: number; code: number }[];
+        // Anything but duplicates (or no per-item detail) is the whole call's failure: retried when transient, else thrown.
+        if (list.length === 0 || list.some((e) => e.code !== 11000)) throw err;
+        return list.map((e) => e.index);
+      }
+    });
+    duplicates.push(...dupes.map((i) => start + i));
+  }
+  return duplicates;
+}

@@ -45,28 +45,6 @@ function deviceTag({ platform, pushEnabled }: Extract<CheckedRule, { kind: 'devi
   return platform ? `${base}:${platform}` : base;
 }
 
-/**
- * "`_id` is one of `ids`", shaped so FerretDB can answer it: it checks `$in` by walking the
- * list for every profile (a count over 100 000 profiles with a 25 000-id list took minutes).
- * The ids are grouped by their first characters after the common `{appId}:prf_` prefix
- * (they are random hex, so the groups are even), each group behind a range on `_id`: a
- * profile is compared with two bounds per group and walks one short list. MongoDB answers
- * each branch from the `_id` index. The answer is the same for ids of any shape.
- */
-const GROUP_SUFFIX = 30;
-function idIn(ids: string[]): Filter {
-  if (ids.length < 8) return { _id: { $in: ids } };
-  const groups = new Map<string, string[]>();
-  for (const id of ids) {
-    const key = id.slice(0, Math.max(1, id.length - GROUP_SUFFIX));
-    const group = groups.get(key);
-    if (group) group.push(id);
-    else groups.set(key, [id]);
-  }
-  return { $or: [...groups].map(([key, group]) => ({ _id: { $gte: key, $lt: `${key}\uffff`, $in: group } })) };
-}
-const idNotIn = (ids: string[]): Filter => (ids.length < 8 ? { _id: { $nin: ids } } : { $nor: [idIn(ids)] });
-
 /** Per-profile totals of one event in a window, read once per distinct (event, window) of a compile. */
 type Totals = (name: string, fromDay: number | undefined) => Promise<Map<string, number>>;
 
@@ -91,10 +69,10 @@ async function eventFilter(rule: Extract<CheckedRule, { kind: 'event' }>, now: D
   const ids = (keep: (n: number) => boolean) => [...byProfile].filter(([, n]) => keep(n)).map(([id]) => id);
   const { count } = rule;
   switch (rule.op) {
-    case 'atLeast': return count === 0 ? EVERYONE : idIn(ids((n) => n >= count));
-    case 'atMost': return idNotIn(ids((n) => n > count));
-    case 'exactly': return count === 0 ? idNotIn(ids((n) => n > 0)) : idIn(ids((n) => n === count));
-    case 'never': return idNotIn(ids((n) => n > 0));
+    case 'atLeast': return count === 0 ? EVERYONE : { _id: { $in: ids((n) => n >= count) } };
+    case 'atMost': return { _id: { $nin: ids((n) => n > count) } };
+    case 'exactly': return count === 0 ? { _id: { $nin: ids((n) => n > 0) } } : { _id: { $in: ids((n) => n === count) } };
+    case 'never': return { _id: { $nin: ids((n) => n > 0) } };
   }
 }
 

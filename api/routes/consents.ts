@@ -16,7 +16,7 @@ import {
 } from '../../consents/schemas';
 import { toAuditView, toConsentView } from '../../consents/views';
 import { externalIdSchema } from '../../profiles/schemas';
-import { findProfileId } from '../../profiles/profileKeys';
+import { profileOr404 } from '../profileOr404';
 
 const actorOf = (req: Request): ConsentActor => ({ keyId: req.auth!.keyId });
 
@@ -55,9 +55,7 @@ export function consentRoutes({ db }: ApiDeps) {
       params: z.object({ externalId: externalIdSchema }),
       responses: { 200: { description: 'the consents', schema: profileConsentsSchema }, 404: { description: 'no such profile' } },
       handler: async ({ params, req, res }) => {
-        const profileId = await findProfileId(db, appIdOf(req), { externalId: params.externalId });
-        const profile = profileId ? await db.profiles.findOne({ _id: profileId }).lean() : null;
-        if (!profile) throw new ApiError(404, 'not_found', `no profile with externalId ${params.externalId}`);
+        const profile = await profileOr404(db, appIdOf(req), params.externalId);
         const consents: Record<string, unknown> = {};
         await Promise.all(
           CONSENT_TYPES.map(async (type) => {

@@ -7,7 +7,7 @@ import { deviceInputSchema, externalIdSchema, profileUpsertSchema, profileViewSc
 import { eraseProfile } from '../../profiles/eraseProfile';
 import { attachDevice, detachDevice } from '../../data/profileDevices';
 import { toProfileView, upsertProfile } from '../../profiles/upsertProfile';
-import { findProfileId } from '../../profiles/profileKeys';
+import { profileOr404 } from '../profileOr404';
 
 export function profileRoutes({ db }: ApiDeps) {
   return [
@@ -28,9 +28,7 @@ export function profileRoutes({ db }: ApiDeps) {
       responses: { 204: { description: 'erased' }, 404: { description: 'no such profile' } },
       handler: async ({ params, req, res }) => {
         const appId = appIdOf(req);
-        const profileId = await findProfileId(db, appId, { externalId: params.externalId });
-        if (!profileId) throw new ApiError(404, 'not_found', `no profile with externalId ${params.externalId}`);
-        await eraseProfile(db, appId, profileId);
+        await eraseProfile(db, appId, (await profileOr404(db, appId, params.externalId))._id);
         res.status(204).end();
       },
     }),
@@ -42,10 +40,9 @@ export function profileRoutes({ db }: ApiDeps) {
       responses: { 200: { description: 'the profile', schema: profileViewSchema }, 404: { description: 'no such profile' } },
       handler: async ({ params, body, req, res }) => {
         const appId = appIdOf(req);
-        const profileId = await findProfileId(db, appId, { externalId: params.externalId });
-        if (!profileId) throw new ApiError(404, 'not_found', `no profile with externalId ${params.externalId}`);
-        await attachDevice(db, appId, profileId, body);
-        res.json(toProfileView((await db.profiles.findOne({ _id: profileId }).lean())!));
+        const { _id } = await profileOr404(db, appId, params.externalId);
+        await attachDevice(db, appId, _id, body);
+        res.json(toProfileView((await db.profiles.findOne({ _id }).lean())!));
       },
     }),
     route({
@@ -55,9 +52,8 @@ export function profileRoutes({ db }: ApiDeps) {
       responses: { 204: { description: 'unregistered' }, 404: { description: 'no such profile or device' } },
       handler: async ({ params, req, res }) => {
         const appId = appIdOf(req);
-        const profileId = await findProfileId(db, appId, { externalId: params.externalId });
-        const profile = profileId ? await db.profiles.findOne({ _id: profileId }).lean() : null;
-        if (!profile?.devices?.some((d) => d.token === params.token)) throw new ApiError(404, 'not_found', 'no such device on this profile');
+        const profile = await profileOr404(db, appId, params.externalId);
+        if (!profile.devices?.some((d) => d.token === params.token)) throw new ApiError(404, 'not_found', 'no such device on this profile');
         await detachDevice(db, appId, profile._id, params.token);
         res.status(204).end();
       },
@@ -68,11 +64,7 @@ export function profileRoutes({ db }: ApiDeps) {
       params: z.object({ externalId: externalIdSchema }),
       responses: { 200: { description: 'the profile', schema: profileViewSchema }, 404: { description: 'no such profile' } },
       handler: async ({ params, req, res }) => {
-        const appId = appIdOf(req);
-        const profileId = await findProfileId(db, appId, { externalId: params.externalId });
-        const profile = profileId ? await db.profiles.findOne({ _id: profileId }).lean() : null;
-        if (!profile) throw new ApiError(404, 'not_found', `no profile with externalId ${params.externalId}`);
-        res.json(toProfileView(profile));
+        res.json(toProfileView(await profileOr404(db, appIdOf(req), params.externalId)));
       },
     }),
   ];

@@ -26,6 +26,11 @@ async function savedSegment(db: Db, appId: string, id: string): Promise<SegmentD
   return segment;
 }
 
+/** A saved segment's rule, compiled now (its registry may have changed since it was saved). */
+async function savedSegmentFilter(db: Db, appId: string, id: string) {
+  return segmentFilter(db, appId, (await savedSegment(db, appId, id)).rule, 'segment.rule');
+}
+
 export function segmentRoutes({ db }: ApiDeps) {
   return [
     route({
@@ -87,7 +92,7 @@ export function segmentRoutes({ db }: ApiDeps) {
       responses: { 200: { description: 'the count', schema: countSchema }, 404: { description: 'no such segment' } },
       handler: async ({ params, req, res }) => {
         const appId = appIdOf(req);
-        const { filter, evaluatedAt } = await segmentFilter(db, appId, (await savedSegment(db, appId, params.id)).rule, 'segment.rule');
+        const { filter, evaluatedAt } = await savedSegmentFilter(db, appId, params.id);
         res.json({ count: await db.profiles.countDocuments(filter), evaluatedAt: evaluatedAt.toISOString() });
       },
     }),
@@ -97,7 +102,7 @@ export function segmentRoutes({ db }: ApiDeps) {
       responses: { 200: { description: 'one page; pass `next` as `after` for the next one', schema: membersPageSchema }, 404: { description: 'no such segment' } },
       handler: async ({ params, query, req, res }) => {
         const appId = appIdOf(req);
-        const { filter, evaluatedAt } = await segmentFilter(db, appId, (await savedSegment(db, appId, params.id)).rule, 'segment.rule');
+        const { filter, evaluatedAt } = await savedSegmentFilter(db, appId, params.id);
         const page = await db.profiles
           .find(query.after ? { ...filter, $and: [...(filter.$and ?? []), { _id: { $gt: scopedId(appId, query.after) } }] } : filter)
           .sort({ _id: 1 })
@@ -116,7 +121,7 @@ export function segmentRoutes({ db }: ApiDeps) {
       },
       handler: async ({ params, query, req, res }) => {
         const appId = appIdOf(req);
-        const { filter } = await segmentFilter(db, appId, (await savedSegment(db, appId, params.id)).rule, 'segment.rule');
+        const { filter } = await savedSegmentFilter(db, appId, params.id);
         await streamMembers(db, appId, filter, query.format, res, `segment-${params.id}`);
       },
     }),

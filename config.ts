@@ -33,6 +33,15 @@ export const configSchema = z.object({
   /** How far ahead of the server's clock a device's `occurredAt` may be (clock skew). */
   EVENT_MAX_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 
+  /** İYS (or the simulator): base URL and the integration account's credentials. Unset: no app can leave mode `off`. */
+  IYS_URL: url.optional(),
+  IYS_USERNAME: z.string().min(1).optional(),
+  IYS_PASSWORD: z.string().min(1).optional(),
+  /** İYS answers a batch no earlier than 300 s after it was sent (document); only a simulator may be asked sooner. */
+  IYS_BATCH_FIRST_POLL_SECONDS: z.coerce.number().min(0).max(3600).default(300),
+  /** İYS allows 10 requests per second per IP: the worker's budget, shared by all apps. */
+  IYS_REQUESTS_PER_SECOND: z.coerce.number().min(1).max(10).default(10),
+
   /** The platform administrator's key: creates apps (tenants), each with its first admin key. */
   ROTA_ADMIN_API_KEY: z
     .string()

@@ -10,6 +10,7 @@ import { runEntryPoint } from './lib/entryPoint';
 import { connectDb, type Db } from './data/db';
 import { createHttpPushProvider } from './providers/push';
 import { createHttpSmsProvider } from './providers/sms';
+import { createIysClients } from './iys/appClients';
 
 export interface RunningWorker {
   worker: Worker;
@@ -33,6 +34,7 @@ export function activitiesFromConfig(config: Config, db: Db) {
     sms: createHttpSmsProvider(config.SMS_PROVIDER_URL),
     receiptSecret: config.RECEIPT_SECRET,
     smsSender: config.SMS_SENDER,
+    iys: createIysClients(config, db),
   });
 }
 

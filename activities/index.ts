@@ -1,7 +1,10 @@
 /** All activities, built from injected dependencies: worker.ts passes real ones, tests may pass their own. */
+import type { IysClients } from '../iys/appClients';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
 
-export type ActivityDeps = MessagingDeps;
+export interface ActivityDeps extends MessagingDeps {
+  iys: IysClients;
+}
 
 export function createActivities(deps: ActivityDeps) {
   return {

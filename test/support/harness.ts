@@ -12,6 +12,9 @@ import { freePort } from '../../infra/stack';
 import { createLogger } from '../../lib/logger';
 import { startPushSimulator, type PushSimulator } from '../../simulators/pushSimulator';
 import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
+import { startIysSimulator, type IysSimulator, type IysSimulatorOptions } from '../../simulators/iys';
+import { DEFAULT_USER } from '../../simulators/iys/options';
+import { recordIysViolations } from './iysViolations';
 import { seedDemoApp } from '../../tenants/apiKeys';
 import { startWorker, type RunningWorker } from '../../worker';
 import { testDbUri } from './testDb';
@@ -27,16 +30,19 @@ export interface Harness {
   sms: SmsSimulator;
   apiKey: string;
   worker?: RunningWorker;
+  /** The İYS simulator, when the harness was asked for one (`iys` option); Rota's IYS_* settings point at it. */
+  iys?: IysSimulator;
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
-export async function startHarness(name: string, opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(name: string, opts: { worker?: boolean; env?: Record<string, string>; iys?: IysSimulatorOptions } = {}): Promise<Harness> {
   const suffix = randomUUID().slice(0, 8);
   const dbUri = testDbUri(name);
   const port = await freePort();
   const push = await startPushSimulator({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 300 });
   const sms = await startSmsSimulator();
+  const iys = opts.iys ? await startIysSimulator(opts.iys) : undefined;
   const env: Record<string, string> = {
     PORT: String(port),
     MONGODB_URI: dbUri,
@@ -47,6 +53,7 @@ export async function startHarness(name: string, opts: { worker?: boolean; env?:
     SMS_PROVIDER_URL: sms.url,
     RECEIPT_SECRET: `test-secret-${suffix}-0123456789`,
     LOG_LEVEL: 'warn',
+    ...(iys ? { IYS_URL: iys.url, IYS_USERNAME: DEFAULT_USER.username, IYS_PASSWORD: DEFAULT_USER.password, IYS_BATCH_FIRST_POLL_SECONDS: String((opts.iys?.batchDelayMs ?? 300_000) / 1000) } : {}),
     ...opts.env,
   };
   const config = loadConfig(env);
@@ -58,7 +65,7 @@ export async function startHarness(name: string, opts: { worker?: boolean; env?:
   const worker = opts.worker === false ? undefined : await startWorker(config);
 
   return {
-    config, env, api, db, temporal, push, sms, apiKey, worker,
+    config, env, api, db, temporal, push, sms, apiKey, worker, iys,
     async call(method, path, body, headers = { authorization: `Bearer ${apiKey}` }) {
       const res = await fetch(`${api.url}${path}`, {
         method,
@@ -75,6 +82,11 @@ export async function startHarness(name: string, opts: { worker?: boolean; env?:
       await db.conn.dropDatabase();
       await db.close();
       await Promise.all([push.close(), sms.close()]);
+      if (iys) {
+        // İYS drops clients that ignore its limits: every suite's count is summed at the end of the run, which must be 0.
+        recordIysViolations(name, iys.violations());
+        await iys.close();
+      }
     },
   };
 }

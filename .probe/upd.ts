@@ -1,0 +1,21 @@
+import mongoose from 'mongoose';
+(async () => {
+  const conn = await mongoose.createConnection('mongodb://127.0.0.1:39925/probe').asPromise();
+  const c = conn.collection('x');
+  await c.deleteMany({});
+  const N = 10000;
+  const docs = Array.from({length: N}, (_, i) => ({ _id: `app:MESAJ:+90530${String(i).padStart(7,'0')}:1` as any, appId: 'app', iys: { state: 'pending' }, pad: 'x'.repeat(300) }));
+  for (let i = 0; i < N; i += 1000) await c.insertMany(docs.slice(i, i+1000));
+  let t = Date.now();
+  await c.updateOne({ _id: docs[5]._id }, { $set: { 'iys.state': 'delivered' } });
+  console.log('updateOne', Date.now() - t);
+  t = Date.now();
+  await c.updateMany({ _id: { $in: docs.slice(0, 1000).map(d => d._id) } }, { $set: { 'iys.state': 'delivered' } });
+  console.log('updateMany $in 1000', Date.now() - t);
+  t = Date.now();
+  await c.bulkWrite(docs.slice(1000, 1100).map(d => ({ updateOne: { filter: { _id: d._id }, update: { $set: { 'iys.state': 'delivered', 'iys.tx': 'abc' } } } })));
+  console.log('bulkWrite 100 updateOne', Date.now() - t);
+  t = Date.now();
+  console.log(await c.countDocuments({ appId: 'app', 'iys.state': 'pending' }), 'count pending', Date.now() - t);
+  await conn.close();
+})();

@@ -21,7 +21,8 @@ export function importRows(body: unknown): unknown[] {
   return rows;
 }
 
-export async function importConsents(db: Db, appId: string, rows: unknown[], actor: ConsentActor, now = Date.now()): Promise<ImportResult> {
+/** The per-row result, and the writes that stored changes (what the İYS outbox is woken with). */
+export async function importConsents(db: Db, appId: string, rows: unknown[], actor: ConsentActor, now = Date.now()): Promise<{ result: ImportResult; writeIds: string[] }> {
   if (rows.length === 0) throw new InvalidInputError([{ path: 'body.rows', message: 'no rows' }]);
   if (rows.length > MAX_IMPORT_ROWS) throw new InvalidInputError([{ path: 'body.rows', message: `at most ${MAX_IMPORT_ROWS} rows per import; this one has ${rows.length}` }]);
   const results: ImportResult['results'] = new Array(rows.length);
@@ -32,11 +33,13 @@ export async function importConsents(db: Db, appId: string, rows: unknown[], act
     else results[index] = { index, outcome: 'rejected', reason: 'invalid_request', errors: parsed.error.issues.map((i) => ({ path: ['rows', index, ...i.path].join('.'), message: i.message })) };
   }
   const outcomes = await applyConsentChanges(db, appId, requests, { origin: 'import', actor, now, pathOf: (index) => (field) => `rows.${index}.${field}` });
+  const writeIds = new Set<string>();
   for (const o of outcomes) {
+    if (o.outcome === 'stored' && o.change) writeIds.add(o.change.writeId);
     if (o.outcome === 'rejected') results[o.index] = { index: o.index, outcome: 'rejected', reason: o.code, errors: o.errors };
     else if (o.outcome === 'ignored') results[o.index] = { index: o.index, outcome: 'ignored', reason: `${o.reason}: ${o.message}` };
     else results[o.index] = { index: o.index, outcome: o.outcome };
   }
   const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
-  return { stored: count('stored'), unchanged: count('unchanged'), ignored: count('ignored'), rejected: count('rejected'), results };
+  return { result: { stored: count('stored'), unchanged: count('unchanged'), ignored: count('ignored'), rejected: count('rejected'), results }, writeIds: [...writeIds] };
 }

@@ -51,8 +51,8 @@ export const consentViewSchema = z.object({
   origin: z.enum(CONSENT_ORIGINS),
   seq: z.number().int().describe('position in the ordered change list of this recipient and type'),
   iys: z.object({
-    state: z.enum(IYS_DELIVERY_STATES).describe('pending until the İYS Integrator reports'),
-    attempts: z.number().int(),
+    state: z.enum(IYS_DELIVERY_STATES).describe('pending until İYS answers; not_needed for changes that came from İYS; skipped in Sync mode when İYS has no record'),
+    via: z.enum(['single', 'batch']).optional(),
     transactionId: z.string().optional(),
     code: z.string().optional(),
     message: z.string().optional(),

@@ -2,13 +2,25 @@
 import type { ConsentAuditDoc, ConsentSnapshot } from '../data/models/consentAudit';
 import type { ConsentChangeDoc, ConsentOrigin } from '../data/models/consentChanges';
 import type { ConsentSummary } from '../data/models/profiles';
+import type { IysOutcomeDoc } from '../data/models/iysOutcomes';
 import type { ConsentType } from '../iys/consent';
 import { formatIysDate } from '../iys/dates';
 import { localId } from '../lib/ids';
 import type { ConsentView } from './schemas';
 
-export function toConsentView(type: ConsentType, s: ConsentSummary, change?: Pick<ConsentChangeDoc, 'iys'> | null): ConsentView {
-  const iys = change?.iys;
+/** Where a change stands with İYS: its outcome when İYS answered, else what the change itself says. */
+export function iysDeliveryView(change?: Pick<ConsentChangeDoc, 'iys'> | null, outcome?: IysOutcomeDoc | null): ConsentView['iys'] {
+  if (!outcome) return { state: change?.iys?.state ?? 'pending' };
+  return {
+    state: outcome.state, via: outcome.via,
+    ...(outcome.transactionId ? { transactionId: outcome.transactionId } : {}),
+    ...(outcome.code ? { code: outcome.code } : {}),
+    ...(outcome.message ? { message: outcome.message } : {}),
+    at: outcome.at.toISOString(),
+  };
+}
+
+export function toConsentView(type: ConsentType, s: ConsentSummary, change?: Pick<ConsentChangeDoc, 'iys'> | null, outcome?: IysOutcomeDoc | null): ConsentView {
   return {
     type,
     recipient: s.recipient ?? '',
@@ -19,14 +31,7 @@ export function toConsentView(type: ConsentType, s: ConsentSummary, change?: Pic
     consentDateIso: s.consentDate.toISOString(),
     origin: (s.origin ?? 'api') as ConsentOrigin,
     seq: s.seq ?? 0,
-    iys: {
-      state: iys?.state ?? 'pending',
-      attempts: iys?.attempts ?? 0,
-      ...(iys?.transactionId ? { transactionId: iys.transactionId } : {}),
-      ...(iys?.code ? { code: iys.code } : {}),
-      ...(iys?.message ? { message: iys.message } : {}),
-      ...(iys?.at ? { at: iys.at.toISOString() } : {}),
-    },
+    iys: iysDeliveryView(change, outcome),
   };
 }
 

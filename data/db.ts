@@ -8,6 +8,8 @@ import { consentChangeSchema } from './models/consentChanges';
 import { deliverySchema } from './models/deliveries';
 import { eventCounterSchema } from './models/eventCounters';
 import { eventSchema } from './models/events';
+import { iysBatchSchema } from './models/iysBatches';
+import { iysOutcomeSchema } from './models/iysOutcomes';
 import { messageSchema } from './models/messages';
 import { profileKeySchema } from './models/profileKeys';
 import { profileSchema } from './models/profiles';
@@ -27,6 +29,8 @@ function bindModels(conn: Connection) {
     segments: conn.model('Segment', segmentSchema, 'segments'),
     consentChanges: conn.model('ConsentChange', consentChangeSchema, 'consentChanges'),
     consentAudit: conn.model('ConsentAudit', consentAuditSchema, 'consentAudit'),
+    iysOutcomes: conn.model('IysOutcome', iysOutcomeSchema, 'iysOutcomes'),
+    iysBatches: conn.model('IysBatch', iysBatchSchema, 'iysBatches'),
   };
 }
 

@@ -15,12 +15,15 @@ export type IysClientConfig = Pick<Config, 'IYS_URL' | 'IYS_USERNAME' | 'IYS_PAS
 
 export interface IysClients {
   forApp(appId: string, settings: ActiveIysSettings): IysClient;
+  /** How long after submission a batch's answers may be asked for. */
+  firstPollMs: number;
 }
 
 export function createIysClients(config: IysClientConfig, db: Db, extra: Partial<IysClientOptions> = {}): IysClients {
   const limiter = new RateLimiter(config.IYS_REQUESTS_PER_SECOND);
   const clients = new Map<string, IysClient>();
   return {
+    firstPollMs: config.IYS_BATCH_FIRST_POLL_SECONDS * 1000,
     forApp(appId, s) {
       if (!config.IYS_URL || !config.IYS_USERNAME || !config.IYS_PASSWORD) {
         throw ApplicationFailure.nonRetryable('İYS is not configured: set IYS_URL, IYS_USERNAME and IYS_PASSWORD', IYS_NOT_CONFIGURED);
@@ -34,6 +37,8 @@ export function createIysClients(config: IysClientConfig, db: Db, extra: Partial
           // Temporal retries the activity with its own backoff (for hours if need be); the client only rides out short blips.
           maxAttempts: 3, maxRetryWaitMs: 5_000,
           batchFirstPollMs: config.IYS_BATCH_FIRST_POLL_SECONDS * 1000,
+          // One look per collect: the outbox workflow waits between looks on a durable timer.
+          batchMaxPolls: 1,
           ...extra,
         });
         clients.set(key, client);

@@ -2,14 +2,18 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../data/db';
+import type { Logger } from '../lib/logger';
 import type { IysSettings } from './appSettings';
+import { wakeOutbox } from './outbox/wake';
 
 export interface ModeChangeDeps {
   db: Db;
   temporal: Client;
   config: Config;
+  logger?: Logger;
 }
 
-export async function afterIysSettingsChange(_deps: ModeChangeDeps, _appId: string, _settings: IysSettings): Promise<void> {
-  // Filled by the Integrator's outbox and Sync's schedule.
+export async function afterIysSettingsChange(deps: ModeChangeDeps, appId: string, _settings: IysSettings): Promise<void> {
+  // Changes stored while the mode was off (or before the app had one) go out now: the first load.
+  await wakeOutbox(deps, appId, { sweep: true });
 }

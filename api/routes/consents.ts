@@ -17,10 +17,12 @@ import {
 import { toAuditView, toConsentView } from '../../consents/views';
 import { externalIdSchema } from '../../profiles/schemas';
 import { profileOr404 } from '../profileOr404';
+import { wakeOutbox } from '../../iys/outbox/wake';
 
 const actorOf = (req: Request): ConsentActor => ({ keyId: req.auth!.keyId });
 
-export function consentRoutes({ db }: ApiDeps) {
+export function consentRoutes(deps: ApiDeps) {
+  const { db } = deps;
   return [
     route({
       method: 'put', path: '/v1/profiles/:externalId/consents/:type', tag: 'consents', access: 'ingest',
@@ -45,6 +47,7 @@ export function consentRoutes({ db }: ApiDeps) {
           case 'ignored':
             throw new ApiError(409, outcome.reason === 'stale' ? 'stale_consent' : 'already_ret', outcome.message, [{ path: outcome.reason === 'stale' ? 'body.consentDate' : 'body.status', message: outcome.message }]);
           default:
+            if (outcome.change) await wakeOutbox(deps, appIdOf(req), { changeIds: [outcome.change._id] });
             res.json({ outcome: outcome.outcome, consent: toConsentView(params.type, outcome.consent, outcome.change ?? (await db.consentChanges.findOne({ _id: outcome.consent.changeId }).lean())) });
         }
       },
@@ -61,8 +64,10 @@ export function consentRoutes({ db }: ApiDeps) {
           CONSENT_TYPES.map(async (type) => {
             const summary = profile.consents?.[type];
             if (!summary) return;
-            const change = summary.changeId ? await db.consentChanges.findOne({ _id: summary.changeId }).lean() : null;
-            consents[type] = toConsentView(type, summary, change);
+            const [change, outcome] = summary.changeId
+              ? await Promise.all([db.consentChanges.findOne({ _id: summary.changeId }).lean(), db.iysOutcomes.findOne({ _id: summary.changeId }).lean()])
+              : [null, null];
+            consents[type] = toConsentView(type, summary, change, outcome);
           }),
         );
         res.json({ externalId: params.externalId, consents });
@@ -78,7 +83,10 @@ export function consentRoutes({ db }: ApiDeps) {
         400: { description: 'not an import body, or no rows', schema: errorBodySchema },
       },
       handler: async ({ body, req, res }) => {
-        res.json(await importConsents(db, appIdOf(req), importRows(body), { ...actorOf(req), job: 'import' }));
+        const appId = appIdOf(req);
+        const { result, writeIds } = await importConsents(db, appId, importRows(body), { ...actorOf(req), job: 'import' });
+        await wakeOutbox(deps, appId, { writeIds });
+        res.json(result);
       },
     }),
     route({

@@ -6,8 +6,12 @@ import { tenantScoped } from '../tenantScope';
 export const CONSENT_ORIGINS = ['api', 'import', 'iys_sync', 'iys_push'] as const;
 export type ConsentOrigin = (typeof CONSENT_ORIGINS)[number];
 
-/** İYS delivery of one change: `pending` until the Integrator reports; `not_needed` for changes that came from İYS. */
-export const IYS_DELIVERY_STATES = ['pending', 'delivered', 'rejected', 'not_needed'] as const;
+/**
+ * İYS delivery of one change. Stored on the change: `pending` (to be sent) or `not_needed`
+ * (it came from İYS). İYS's answer is a separate insert-only outcome (iysOutcomes), which
+ * turns a pending change into `delivered`, `rejected` or `skipped` (Sync mode, no İYS record).
+ */
+export const IYS_DELIVERY_STATES = ['pending', 'delivered', 'rejected', 'skipped', 'not_needed'] as const;
 export type IysDeliveryState = (typeof IYS_DELIVERY_STATES)[number];
 
 /** Who made a change: an API key, or a named job (import run, İYS sync). */

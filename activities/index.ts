@@ -1,5 +1,6 @@
 /** All activities, built from injected dependencies: worker.ts passes real ones, tests may pass their own. */
 import type { IysClients } from '../iys/appClients';
+import { createIysSyncActivities } from './iysSync';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
 
 export interface ActivityDeps extends MessagingDeps {
@@ -9,6 +10,7 @@ export interface ActivityDeps extends MessagingDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createMessagingActivities(deps),
+    ...createIysSyncActivities(deps),
   };
 }
 

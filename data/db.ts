@@ -8,6 +8,8 @@ import { consentChangeSchema } from './models/consentChanges';
 import { deliverySchema } from './models/deliveries';
 import { eventCounterSchema } from './models/eventCounters';
 import { eventSchema } from './models/events';
+import { iysDriftChunkSchema, iysDriftReportSchema } from './models/iysDrift';
+import { iysSyncRunSchema, iysSyncStateSchema } from './models/iysSync';
 import { messageSchema } from './models/messages';
 import { profileKeySchema } from './models/profileKeys';
 import { profileSchema } from './models/profiles';
@@ -27,6 +29,10 @@ function bindModels(conn: Connection) {
     segments: conn.model('Segment', segmentSchema, 'segments'),
     consentChanges: conn.model('ConsentChange', consentChangeSchema, 'consentChanges'),
     consentAudit: conn.model('ConsentAudit', consentAuditSchema, 'consentAudit'),
+    iysSyncState: conn.model('IysSyncState', iysSyncStateSchema, 'iysSyncState'),
+    iysSyncRuns: conn.model('IysSyncRun', iysSyncRunSchema, 'iysSyncRuns'),
+    iysDriftReports: conn.model('IysDriftReport', iysDriftReportSchema, 'iysDriftReports'),
+    iysDriftChunks: conn.model('IysDriftChunk', iysDriftChunkSchema, 'iysDriftChunks'),
   };
 }
 

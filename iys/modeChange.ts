@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../data/db';
 import type { IysSettings } from './appSettings';
+import { applySyncSchedule } from './sync/schedule';
 
 export interface ModeChangeDeps {
   db: Db;
@@ -12,4 +13,5 @@ export interface ModeChangeDeps {
 
 export async function afterIysSettingsChange(_deps: ModeChangeDeps, _appId: string, _settings: IysSettings): Promise<void> {
   // Filled by the Integrator's outbox and Sync's schedule.
+  await applySyncSchedule(_deps.temporal, _deps.config, _appId, _settings);
 }

@@ -1,2 +1,3 @@
 /** Every workflow the worker registers. Workflow code only: no I/O, no Node built-ins (lint-enforced). */
 export { pushWithSmsFallback } from './pushWithSmsFallback';
+export { iysSyncRun } from './iysSyncRun';

@@ -1,0 +1,143 @@
+/**
+ * İYS Sync mode on the real stack (Temporal schedule and workflow, FerretDB, the İYS
+ * simulator over HTTP): a citizen's change on İYS reaches Rota in one run and the send
+ * gate obeys it; older movements and unknown recipients are counted, not applied; the
+ * schedule is driven through the API.
+ */
+import { saveApiKey } from '../../tenants/apiKeys';
+import { finalMessage, startHarness, type Harness } from '../support/harness';
+import { enterSyncMode, iysAt, publishMovements, runSyncNow } from '../support/iysSync';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness('iyssync', { iys: { changesLagMs: 0, batchDelayMs: 200 } });
+  await enterSyncMode(h);
+});
+afterAll(async () => h?.close());
+
+const HOUR = 3600_000;
+const putConsent = (externalId: string, type: string, body: Record<string, unknown>) => h.call('PUT', `/v1/profiles/${externalId}/consents/${type}`, body);
+const consentsOf = async (externalId: string) => (await h.call('GET', `/v1/profiles/${externalId}/consents`)).body.consents;
+
+async function profile(externalId: string, msisdn: string, extra: Record<string, unknown> = {}) {
+  const res = await h.call('POST', '/v1/profiles', { externalId, msisdn, ...extra });
+  expect(res.status).toBe(201);
+}
+
+test("a citizen's RET on İYS reaches Rota in one run, and the next commercial SMS is blocked for it", async () => {
+  await profile('citizen', '+905321230001', { email: 'Citizen@Example.com', devices: [{ token: 'sim-silent-citizen', platform: 'android' }] });
+  expect((await putConsent('citizen', 'MESAJ', { status: 'ONAY', source: 'HS_WEB', consentDate: iysAt(-2 * HOUR) })).status).toBe(200);
+  h.iys!.citizen({ recipient: '+905321230001', type: 'MESAJ', status: 'RET', source: 'IYS_MOBIL', consentDate: iysAt(-HOUR) });
+  // E-mail movements find the profile by its lower-cased address.
+  h.iys!.citizen({ recipient: 'CITIZEN@example.com', type: 'EPOSTA', status: 'ONAY', source: 'IYS_WEB_YENI', consentDate: iysAt(-HOUR), citizenName: 'Ayşe Yılmaz' });
+  publishMovements(h);
+
+  const run = await runSyncNow(h);
+  expect(run).toMatchObject({ status: 'completed', pages: 1, counts: { pulled: 2, applied: 2, unchanged: 0, ignored: 0, unmatched: 0, errors: 0 } });
+
+  const consents = await consentsOf('citizen');
+  expect(consents.MESAJ).toMatchObject({ status: 'RET', source: 'IYS_MOBIL', origin: 'iys_sync', iys: { state: 'not_needed' } });
+  expect(consents.EPOSTA).toMatchObject({ status: 'ONAY', recipient: 'citizen@example.com', origin: 'iys_sync' });
+  const audit = await h.db.consentAudit.find({ appId: 'demo', externalId: 'citizen', origin: 'iys_sync' }).lean();
+  expect(audit.map((a) => [a.type, a.after.status, a.actor.job])).toEqual(
+    expect.arrayContaining([['MESAJ', 'RET', `iys-sync:${run.runId}`], ['EPOSTA', 'ONAY', `iys-sync:${run.runId}`]]),
+  );
+
+  const sent = await h.call('POST', '/v1/messages', { to: { externalId: 'citizen' }, category: 'commercial', push: { title: 'Kampanya', body: '%20 indirim' }, fallbackAfterSeconds: 1 });
+  expect(sent.status).toBe(202);
+  const msg = await finalMessage(h, sent.body.id as string);
+  expect(msg.status).toBe('not_delivered');
+  expect(msg.skipped.sms).toMatch(/^consent_ret/);
+  expect(h.sms.callsFor(msg.id)).toBe(0);
+
+  // The feed is drained: a second run pulls nothing and changes nothing.
+  const again = await runSyncNow(h);
+  expect(again.counts).toMatchObject({ pulled: 0, applied: 0 });
+  expect(again.cursor).toBe(run.cursor);
+});
+
+test('an older İYS movement never overwrites a newer local consent; an unknown recipient is counted as unmatched', async () => {
+  await profile('newer', '+905321230002');
+  expect((await putConsent('newer', 'MESAJ', { status: 'ONAY', source: 'HS_WEB', consentDate: iysAt(-HOUR) })).status).toBe(200);
+  h.iys!.citizen({ recipient: '+905321230002', type: 'MESAJ', status: 'RET', source: 'IYS_WEB', consentDate: iysAt(-3 * HOUR) });
+  h.iys!.citizen({ recipient: '+905329999999', type: 'MESAJ', status: 'RET', source: 'IYS_KISAMESAJ', consentDate: iysAt(-HOUR) });
+  publishMovements(h);
+
+  const run = await runSyncNow(h);
+  expect(run.counts).toEqual({ pulled: 2, applied: 0, unchanged: 0, ignored: 1, unmatched: 1, errors: 0 });
+  expect((await consentsOf('newer')).MESAJ).toMatchObject({ status: 'ONAY', source: 'HS_WEB', origin: 'api' });
+  expect(await h.db.consentChanges.countDocuments({ appId: 'demo', origin: 'iys_sync', recipient: '+905321230002' })).toBe(0);
+});
+
+test('a first RET, a RET on a RET and a line closure with an unchanged date are İYS state to mirror, not refused as for a provider', async () => {
+  await profile('mirror', '+905321230003');
+  h.iys!.citizen({ recipient: '+905321230003', type: 'ARAMA', status: 'RET', source: 'IYS_CM', consentDate: iysAt(-5 * 24 * HOUR) });
+  h.iys!.citizen({ recipient: '+905321230003', type: 'MESAJ', status: 'ONAY', source: 'IYS_WEB', consentDate: iysAt(-2 * HOUR) });
+  publishMovements(h);
+  h.iys!.citizen({ recipient: '+905321230003', type: 'MESAJ', status: 'RET', source: 'IYS_AHS_HAT_KAPATMA', consentDate: iysAt(-2 * HOUR) });
+  publishMovements(h);
+
+  const run = await runSyncNow(h);
+  expect(run.counts).toMatchObject({ pulled: 3, applied: 3, errors: 0 });
+  const consents = await consentsOf('mirror');
+  // A 5-day-old first RET: both the three-business-day rule and the first-RET rule are a provider's, not İYS's.
+  expect(consents.ARAMA).toMatchObject({ status: 'RET', source: 'IYS_CM' });
+  expect(consents.MESAJ).toMatchObject({ status: 'RET', source: 'IYS_AHS_HAT_KAPATMA' });
+});
+
+describe('the schedule through the API', () => {
+  test('state, pause, run now while paused, resume, history pages', async () => {
+    const state = await h.call('GET', '/v1/iys/sync');
+    expect(state.status).toBe(200);
+    expect(state.body).toMatchObject({ mode: 'sync', scheduled: true, paused: false, intervalMinutes: 60, lastRun: { status: 'completed' } });
+    expect(Date.parse(state.body.nextRunAt)).toBeGreaterThan(Date.now());
+    expect(state.body.cursor).toBe(state.body.lastRun.cursor);
+
+    expect((await h.call('POST', '/v1/iys/sync/pause', { note: 'audit week' })).body).toEqual({ paused: true, note: 'audit week' });
+    const paused = (await h.call('GET', '/v1/iys/sync')).body;
+    expect(paused).toMatchObject({ paused: true, note: 'audit week' });
+    expect(paused.nextRunAt).toBeUndefined();
+    // Run now still runs while the schedule is paused.
+    expect((await runSyncNow(h)).status).toBe('completed');
+
+    expect((await h.call('POST', '/v1/iys/sync/resume')).body).toEqual({ paused: false });
+    expect((await h.call('GET', '/v1/iys/sync')).body.paused).toBe(false);
+
+    const all = (await h.call('GET', '/v1/iys/sync/runs')).body.runs as { runId: string; startedAt: string }[];
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    const starts = all.map((r) => Date.parse(r.startedAt));
+    expect([...starts].sort((a, b) => b - a)).toEqual(starts);
+    const first = await h.call('GET', '/v1/iys/sync/runs?limit=2');
+    expect(first.body.runs.map((r: { runId: string }) => r.runId)).toEqual(all.slice(0, 2).map((r) => r.runId));
+    const second = await h.call('GET', `/v1/iys/sync/runs?limit=2&before=${encodeURIComponent(first.body.nextBefore)}`);
+    expect(second.body.runs.map((r: { runId: string }) => r.runId)).toEqual(all.slice(2, 4).map((r) => r.runId));
+  });
+
+  test.each([
+    ['GET', '/v1/iys/sync/runs?limit=0', undefined, 'query.limit'],
+    ['GET', '/v1/iys/sync/runs?before=yesterday', undefined, 'query.before'],
+    ['POST', '/v1/iys/sync/pause', { note: 5 }, 'body.note'],
+  ])('%s %s with bad input is a 400 naming the field', async (method, path, body, field) => {
+    const res = await h.call(method, path, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(field);
+  });
+
+  test('a key without the compliance role is refused', async () => {
+    const ingestOnly = await saveApiKey(h.db, { appId: 'demo', name: 'backend', roles: ['ingest'] });
+    const res = await h.call('POST', '/v1/iys/sync/run', undefined, { authorization: `Bearer ${ingestOnly}` });
+    expect(res.status).toBe(403);
+  });
+
+  test('leaving sync mode pauses the schedule and run now is a 409; coming back resumes it', async () => {
+    expect((await h.call('PUT', '/v1/iys/settings', { mode: 'off' })).status).toBe(200);
+    expect((await h.call('GET', '/v1/iys/sync')).body).toMatchObject({ mode: 'off', paused: true });
+    for (const path of ['/v1/iys/sync/run', '/v1/iys/sync/pause', '/v1/iys/sync/resume']) {
+      const res = await h.call('POST', path);
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('not_in_sync_mode');
+    }
+    await enterSyncMode(h);
+    expect((await h.call('GET', '/v1/iys/sync')).body).toMatchObject({ mode: 'sync', paused: false });
+  });
+});

@@ -1,5 +1,6 @@
 /** All activities, built from injected dependencies: worker.ts passes real ones, tests may pass their own. */
 import type { IysClients } from '../iys/appClients';
+import { createIysDriftActivities } from './iysDrift';
 import { createIysSyncActivities } from './iysSync';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
 
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createMessagingActivities(deps),
     ...createIysSyncActivities(deps),
+    ...createIysDriftActivities(deps),
   };
 }
 

@@ -1,6 +1,6 @@
 /** Activities of the İYS sync run: its record, and one page of the changes feed at a time. */
 import type { Db } from '../data/db';
-import type { SyncCounts, SyncPageResult } from '../domain/iysSync';
+import type { SyncPageResult, SyncRunEnd } from '../domain/iysSync';
 import type { IysClients } from '../iys/appClients';
 import { finishRun, startRun, type RunRef } from '../iys/sync/runs';
 import { syncPage, type SyncPageInput } from '../iys/sync/syncPage';
@@ -21,7 +21,7 @@ export function createIysSyncActivities(deps: { db: Db; iys: IysClients }) {
         clearInterval(beat);
       }
     },
-    async finishSyncRun(r: RunRef & { counts: SyncCounts; pages: number; skipped: boolean }): Promise<void> {
+    async finishSyncRun(r: RunRef & SyncRunEnd): Promise<void> {
       await finishRun(deps.db, r);
     },
   };

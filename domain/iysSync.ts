@@ -32,8 +32,17 @@ export interface SyncPageResult {
   skipped?: 'not_in_sync_mode';
 }
 
-export const SYNC_RUN_STATUSES = ['running', 'completed', 'skipped'] as const;
+export const SYNC_RUN_STATUSES = ['running', 'completed', 'skipped', 'failed'] as const;
 export type SyncRunStatus = (typeof SYNC_RUN_STATUSES)[number];
+
+/** How a run ended, as its workflow records it. */
+export interface SyncRunEnd {
+  status: Exclude<SyncRunStatus, 'running'>;
+  counts: SyncCounts;
+  pages: number;
+  /** Why a run failed or was skipped. */
+  reason?: string;
+}
 
 /** The schedule of an app's sync and the workflow it starts (Temporal suffixes each start's id with its time). */
 export const syncScheduleId = (appId: string) => `iys-sync:${appId}`;

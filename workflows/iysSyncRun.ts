@@ -4,9 +4,9 @@
  * record the run's totals. Each page is one activity that applies the page before it
  * moves the cursor, so a killed worker costs a re-pull, never a lost or doubled change.
  */
-import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { addCounts, noCounts, type SyncRunInput } from '../domain/iysSync';
+import { addCounts, noCounts, type SyncRunEnd, type SyncRunInput } from '../domain/iysSync';
 
 // A page: İYS calls and up to 1000 consent writes; heartbeats (every 2 s) tell a dead worker within 15 s.
 // Retried until İYS and the database answer (İYS outages last hours); the schedule skips runs meanwhile.
@@ -26,22 +26,27 @@ export async function iysSyncRun(input: SyncRunInput): Promise<void> {
   const info = workflowInfo();
   // The first run id names the run across continueAsNew.
   const run = { appId: input.appId, runId: info.firstExecutionRunId, workflowId: info.workflowId };
+  if (!input.carried) await records.startSyncRun(run);
+  const end = await pullUntilDrained(input, run.runId);
+  await records.finishSyncRun({ ...run, ...end });
+  log.info('iys sync run finished', { ...run, status: end.status, ...end.counts });
+}
+
+async function pullUntilDrained(input: SyncRunInput, runId: string): Promise<SyncRunEnd> {
   let counts = input.carried ?? noCounts();
   let pageCount = input.pages ?? 0;
-  if (!input.carried) await records.startSyncRun(run);
-
-  for (;;) {
-    const page = await pages.syncPage({ appId: input.appId, runId: run.runId, pageSize: input.pageSize });
-    if (page.skipped) {
-      await records.finishSyncRun({ ...run, counts, pages: pageCount, skipped: true });
-      log.info('iys sync skipped', { ...run, reason: page.skipped });
-      return;
+  try {
+    for (;;) {
+      const page = await pages.syncPage({ appId: input.appId, runId, pageSize: input.pageSize });
+      if (page.skipped) return { status: 'skipped', counts, pages: pageCount, reason: page.skipped };
+      counts = addCounts(counts, page.counts);
+      if (page.counts.pulled > 0) pageCount++;
+      if (!page.more) return { status: 'completed', counts, pages: pageCount };
+      if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof iysSyncRun>({ ...input, carried: counts, pages: pageCount });
     }
-    counts = addCounts(counts, page.counts);
-    if (page.counts.pulled > 0) pageCount++;
-    if (!page.more) break;
-    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof iysSyncRun>({ ...input, carried: counts, pages: pageCount });
+  } catch (err) {
+    // A page that cannot succeed: the pages before it stay applied and the cursor after them; the next run resumes there.
+    if (err instanceof ActivityFailure) return { status: 'failed', counts, pages: pageCount, reason: err.cause?.message ?? err.message };
+    throw err;
   }
-  await records.finishSyncRun({ ...run, counts, pages: pageCount, skipped: false });
-  log.info('iys sync run finished', { ...run, ...counts });
 }

@@ -40,6 +40,8 @@ export interface IysSyncRunDoc {
   counts: SyncCounts;
   /** The cursor the run ended at. */
   cursor?: string;
+  /** Why it failed or was skipped. */
+  reason?: string;
 }
 
 const countsSchema = new Schema<SyncCounts>(
@@ -60,6 +62,7 @@ export const iysSyncRunSchema = new Schema<IysSyncRunDoc>(
     pages: { type: Number, default: 0 },
     counts: { type: countsSchema, required: true },
     cursor: String,
+    reason: String,
   },
   { versionKey: false },
 );

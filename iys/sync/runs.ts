@@ -3,7 +3,7 @@ import type { Db } from '../../data/db';
 import type { IysSyncRunDoc } from '../../data/models/iysSync';
 import { insertMissing } from '../../data/insertMissing';
 import { retryTransient } from '../../data/transient';
-import { noCounts, type SyncCounts } from '../../domain/iysSync';
+import { noCounts, type SyncRunEnd } from '../../domain/iysSync';
 import { scopedId } from '../../lib/ids';
 import { syncStateId } from './syncPage';
 
@@ -21,12 +21,12 @@ export async function startRun(db: Db, r: RunRef, now = Date.now()): Promise<voi
   await retryTransient(() => insertMissing(db.iysSyncRuns.collection, [doc]));
 }
 
-export async function finishRun(db: Db, r: RunRef & { counts: SyncCounts; pages: number; skipped: boolean }, now = Date.now()): Promise<void> {
+export async function finishRun(db: Db, r: RunRef & SyncRunEnd, now = Date.now()): Promise<void> {
   const cursor = (await db.iysSyncState.findOne({ _id: syncStateId(r.appId) }).lean())?.cursor;
   await retryTransient(() =>
     db.iysSyncRuns.updateOne(
       { _id: syncRunDocId(r.appId, r.runId) },
-      { $set: { status: r.skipped ? 'skipped' : 'completed', finishedAt: new Date(now), counts: r.counts, pages: r.pages, ...(cursor ? { cursor } : {}) } },
+      { $set: { status: r.status, finishedAt: new Date(now), counts: r.counts, pages: r.pages, ...(cursor ? { cursor } : {}), ...(r.reason ? { reason: r.reason } : {}) } },
     ),
   );
 }

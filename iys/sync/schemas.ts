@@ -26,6 +26,7 @@ export const runView = z.object({
   pages: z.number().int(),
   counts: countsView,
   cursor: z.string().optional().describe('the changes-feed cursor the run ended at'),
+  reason: z.string().optional().describe('why the run failed or was skipped'),
 });
 
 export const runsPageSchema = z.object({ runs: z.array(runView), nextBefore: z.string().optional() });
@@ -47,6 +48,6 @@ export const triggeredSchema = z.object({ triggered: z.literal(true), note: z.st
 export function toRunView(r: IysSyncRunDoc): z.infer<typeof runView> {
   return {
     runId: localId(r._id), status: r.status, startedAt: r.startedAt.toISOString(), ...(r.finishedAt ? { finishedAt: r.finishedAt.toISOString() } : {}),
-    pages: r.pages, counts: r.counts, ...(r.cursor ? { cursor: r.cursor } : {}),
+    pages: r.pages, counts: r.counts, ...(r.cursor ? { cursor: r.cursor } : {}), ...(r.reason ? { reason: r.reason } : {}),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { saveApiKey } from '../../tenants/apiKeys';
 import { finalMessage, startHarness, type Harness } from '../support/harness';
-import { enterSyncMode, iysAt, publishMovements, runSyncNow } from '../support/iysSync';
+import { awaitNewRun, enterSyncMode, iysAt, publishMovements, runIds, runSyncNow } from '../support/iysSync';
 
 let h: Harness;
 beforeAll(async () => {
@@ -83,6 +83,26 @@ test('a first RET, a RET on a RET and a line closure with an unchanged date are 
   // A 5-day-old first RET: both the three-business-day rule and the first-RET rule are a provider's, not İYS's.
   expect(consents.ARAMA).toMatchObject({ status: 'RET', source: 'IYS_CM' });
   expect(consents.MESAJ).toMatchObject({ status: 'RET', source: 'IYS_AHS_HAT_KAPATMA' });
+
+  h.iys!.citizen({ recipient: '+905321230003', type: 'MESAJ', status: 'RET', source: 'IYS_KISAMESAJ', consentDate: iysAt(-HOUR) });
+  publishMovements(h);
+  expect((await runSyncNow(h)).counts).toMatchObject({ pulled: 1, applied: 1 });
+  expect((await consentsOf('mirror')).MESAJ).toMatchObject({ status: 'RET', source: 'IYS_KISAMESAJ' });
+});
+
+test('a run pages through the feed until it is drained, each page applied before the cursor moves past it', async () => {
+  for (let i = 0; i < 5; i++) {
+    await profile(`paged-${i}`, `+90532123100${i}`);
+    h.iys!.citizen({ recipient: `+90532123100${i}`, type: 'MESAJ', status: 'ONAY', source: 'IYS_WEB_YENI', consentDate: iysAt(-HOUR) });
+  }
+  publishMovements(h);
+  const before = await runIds(h);
+  // Started directly with pages of 2 (the schedule pulls İYS's maximum, 1000).
+  await h.temporal.workflow.execute('iysSyncRun', { workflowId: `iys-sync-run:demo-paged-${Date.now()}`, taskQueue: h.config.TEMPORAL_TASK_QUEUE, args: [{ appId: 'demo', pageSize: 2 }] });
+  const run = await awaitNewRun(h, before);
+  expect(run).toMatchObject({ status: 'completed', pages: 3, counts: { pulled: 5, applied: 5, errors: 0 } });
+  for (let i = 0; i < 5; i++) expect((await consentsOf(`paged-${i}`)).MESAJ).toMatchObject({ status: 'ONAY', origin: 'iys_sync' });
+  expect((await h.db.iysSyncState.findOne({ _id: 'demo:iys-sync' }).lean())?.cursor).toBe(run.cursor);
 });
 
 describe('the schedule through the API', () => {
@@ -104,7 +124,7 @@ describe('the schedule through the API', () => {
     expect((await h.call('GET', '/v1/iys/sync')).body.paused).toBe(false);
 
     const all = (await h.call('GET', '/v1/iys/sync/runs')).body.runs as { runId: string; startedAt: string }[];
-    expect(all.length).toBeGreaterThanOrEqual(5);
+    expect(all.length).toBeGreaterThanOrEqual(6);
     const starts = all.map((r) => Date.parse(r.startedAt));
     expect([...starts].sort((a, b) => b - a)).toEqual(starts);
     const first = await h.call('GET', '/v1/iys/sync/runs?limit=2');

@@ -4,7 +4,13 @@
  * gate obeys it; older movements and unknown recipients are counted, not applied; the
  * schedule is driven through the API.
  */
+import { Worker } from '@temporalio/worker';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { resolveTemporalCli } from '../../infra/tools';
 import { saveApiKey } from '../../tenants/apiKeys';
+import { workflowsPath } from '../../worker';
 import { finalMessage, startHarness, type Harness } from '../support/harness';
 import { awaitNewRun, enterSyncMode, iysAt, publishMovements, runIds, runSyncNow } from '../support/iysSync';
 
@@ -90,6 +96,8 @@ test('a first RET, a RET on a RET and a line closure with an unchanged date are 
   expect((await consentsOf('mirror')).MESAJ).toMatchObject({ status: 'RET', source: 'IYS_KISAMESAJ' });
 });
 
+const pagedWorkflowId = `iys-sync-run:demo-paged-${Date.now()}`;
+
 test('a run pages through the feed until it is drained, each page applied before the cursor moves past it', async () => {
   for (let i = 0; i < 5; i++) {
     await profile(`paged-${i}`, `+90532123100${i}`);
@@ -98,11 +106,21 @@ test('a run pages through the feed until it is drained, each page applied before
   publishMovements(h);
   const before = await runIds(h);
   // Started directly with pages of 2 (the schedule pulls İYS's maximum, 1000).
-  await h.temporal.workflow.execute('iysSyncRun', { workflowId: `iys-sync-run:demo-paged-${Date.now()}`, taskQueue: h.config.TEMPORAL_TASK_QUEUE, args: [{ appId: 'demo', pageSize: 2 }] });
+  await h.temporal.workflow.execute('iysSyncRun', { workflowId: pagedWorkflowId, taskQueue: h.config.TEMPORAL_TASK_QUEUE, args: [{ appId: 'demo', pageSize: 2 }] });
   const run = await awaitNewRun(h, before);
   expect(run).toMatchObject({ status: 'completed', pages: 3, counts: { pulled: 5, applied: 5, errors: 0 } });
   for (let i = 0; i < 5; i++) expect((await consentsOf(`paged-${i}`)).MESAJ).toMatchObject({ status: 'ONAY', origin: 'iys_sync' });
   expect((await h.db.iysSyncState.findOne({ _id: 'demo:iys-sync' }).lean())?.cursor).toBe(run.cursor);
+});
+
+test("the paged run's history replays against the current workflow code (RECORD_HISTORIES=1 saves it as a fixture)", async () => {
+  const history = await h.temporal.workflow.getHandle(pagedWorkflowId).fetchHistory();
+  await Worker.runReplayHistory({ workflowsPath }, history, pagedWorkflowId);
+  if (process.env.RECORD_HISTORIES) {
+    const cli = (await resolveTemporalCli())!.path;
+    const json = execFileSync(cli, ['workflow', 'show', '--address', process.env.TEMPORAL_ADDRESS!, '-w', pagedWorkflowId, '--output', 'json'], { encoding: 'utf8' });
+    writeFileSync(path.join(__dirname, '../histories', 'iysSyncRun-completed.json'), json);
+  }
 });
 
 describe('the schedule through the API', () => {

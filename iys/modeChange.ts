@@ -13,5 +13,5 @@ export interface ModeChangeDeps {
 
 export async function afterIysSettingsChange(_deps: ModeChangeDeps, _appId: string, _settings: IysSettings): Promise<void> {
   // Filled by the Integrator's outbox and Sync's schedule.
-  await applySyncSchedule(_deps.temporal, _deps.config, _appId, _settings);
+  await applySyncSchedule(_deps, _appId, _settings);
 }

@@ -13,6 +13,11 @@ export interface IysSyncStateDoc {
   /** The run that last moved the cursor, and when. */
   runId?: string;
   updatedAt?: Date;
+  /**
+   * An operator's pause. Kept here rather than read back from the schedule: Temporal applies
+   * a pause asynchronously, so a description read right after it may not show it yet.
+   */
+  pause?: { note: string; at: Date };
 }
 
 export const iysSyncStateSchema = new Schema<IysSyncStateDoc>(
@@ -22,6 +27,7 @@ export const iysSyncStateSchema = new Schema<IysSyncStateDoc>(
     cursor: String,
     runId: String,
     updatedAt: Date,
+    pause: { type: new Schema({ note: String, at: Date }, { _id: false }), required: false },
   },
   { versionKey: false },
 );

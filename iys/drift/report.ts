@@ -10,7 +10,7 @@ import type { ProfileDoc } from '../../data/models/profiles';
 import { insertMissing } from '../../data/insertMissing';
 import { retryTransient } from '../../data/transient';
 import { DRIFT_KINDS, type DriftKind } from '../../domain/iysSync';
-import { scopedId } from '../../lib/ids';
+import { localId, scopedId } from '../../lib/ids';
 import { CONSENT_TYPES, MAX_MULTI_STATUS, type ConsentType } from '../consent';
 import type { IysClient } from '../client';
 import { compareWithIys, type Held } from './compare';
@@ -91,8 +91,6 @@ export async function failDriftReport(db: Db, appId: string, reportId: string, e
 /** A page of one kind's differences: the chunk `page` of the attempt that finished. */
 export async function driftPage(db: Db, report: IysDriftReportDoc, kind: DriftKind, page: number): Promise<{ items: DriftItem[]; more: boolean }> {
   if (report.status !== 'completed' || report.attempt === undefined) return { items: [], more: false };
-  const chunk = await db.iysDriftChunks.findOne({ _id: driftChunkId(report.appId, localIdOf(report), report.attempt, kind, page) }).lean();
+  const chunk = await db.iysDriftChunks.findOne({ _id: driftChunkId(report.appId, localId(report._id), report.attempt, kind, page) }).lean();
   return { items: chunk?.items ?? [], more: page + 1 < (report.chunks?.[kind] ?? 0) };
 }
-
-const localIdOf = (report: IysDriftReportDoc) => report._id.slice(report.appId.length + 1);

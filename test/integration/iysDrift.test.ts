@@ -3,12 +3,14 @@
  * consents and the İYS simulator's records are found, counted and listed; agreements are not.
  */
 import { eventually, startHarness, type Harness } from '../support/harness';
-import { enterSyncMode, iysAt } from '../support/iysSync';
+import { createTestApp, enterSyncMode, iysAt, type TestApp } from '../support/iysSync';
 
 let h: Harness;
+let app: TestApp;
 beforeAll(async () => {
   h = await startHarness('iysdrift', { iys: { changesLagMs: 0, batchDelayMs: 200 } });
-  await enterSyncMode(h);
+  app = await createTestApp(h, 'drift');
+  await enterSyncMode(app);
 });
 afterAll(async () => h?.close());
 
@@ -17,13 +19,13 @@ const onay = (ms: number, extra: Record<string, unknown> = {}) => ({ status: 'ON
 const ret = (ms: number) => ({ status: 'RET', source: 'HS_WEB', consentDate: iysAt(ms) });
 
 async function profile(externalId: string, msisdn: string, consents: [string, Record<string, unknown>][]) {
-  expect((await h.call('POST', '/v1/profiles', { externalId, msisdn, email: `${externalId}@example.com` })).status).toBe(201);
-  for (const [type, body] of consents) expect((await h.call('PUT', `/v1/profiles/${externalId}/consents/${type}`, body)).status).toBe(200);
+  expect((await app.call('POST', '/v1/profiles', { externalId, msisdn, email: `${externalId}@example.com` })).status).toBe(201);
+  for (const [type, body] of consents) expect((await app.call('PUT', `/v1/profiles/${externalId}/consents/${type}`, body)).status).toBe(200);
 }
 
 async function finishedReport(id: string, query = '') {
   return eventually(async () => {
-    const res = await h.call('GET', `/v1/iys/drift/${id}${query}`);
+    const res = await app.call('GET', `/v1/iys/drift/${id}${query}`);
     return res.body.status !== 'running' ? res : undefined;
   });
 }
@@ -41,7 +43,7 @@ test('finds Rota ONAY that İYS does not hold as ONAY, and Rota RET that İYS ho
   await profile('tacir', '+905324440005', [['MESAJ', onay(-2 * HOUR, { recipientType: 'TACIR' })]]);
   citizen('+905324440005', 'MESAJ', 'ONAY', -HOUR);
 
-  const started = await h.call('POST', '/v1/iys/drift');
+  const started = await app.call('POST', '/v1/iys/drift');
   expect(started.status).toBe(202);
   const report = (await finishedReport(started.body.id)).body;
   expect(report).toMatchObject({ status: 'completed', counts: { rota_onay_iys_not: 3, rota_ret_iys_onay: 1 }, compared: { MESAJ: 5, EPOSTA: 1 }, kind: 'rota_onay_iys_not', page: 0 });
@@ -53,7 +55,7 @@ test('finds Rota ONAY that İYS does not hold as ONAY, and Rota RET that İYS ho
   ]);
   expect(report.differences[0].rotaConsentDate).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
 
-  const rets = (await h.call('GET', `/v1/iys/drift/${started.body.id}?kind=rota_ret_iys_onay`)).body;
+  const rets = (await app.call('GET', `/v1/iys/drift/${started.body.id}?kind=rota_ret_iys_onay`)).body;
   expect(rets.differences).toEqual([expect.objectContaining({ externalId: 'ret-in-rota', type: 'MESAJ', rotaStatus: 'RET', recipient: '+905324440002' })]);
 });
 
@@ -62,15 +64,15 @@ test.each([
   ['/v1/iys/drift/drf_00000000000000000000000000000000?page=-1', 'query.page'],
   ['/v1/iys/drift/report-1', 'params.id'],
 ])('GET %s is a 400 naming the field', async (path, field) => {
-  const res = await h.call('GET', path);
+  const res = await app.call('GET', path);
   expect(res.status).toBe(400);
   expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(field);
 });
 
 test('an unknown report is a 404; with İYS off a report is refused with 409', async () => {
-  expect((await h.call('GET', '/v1/iys/drift/drf_00000000000000000000000000000000')).status).toBe(404);
-  expect((await h.call('PUT', '/v1/iys/settings', { mode: 'off' })).status).toBe(200);
-  const res = await h.call('POST', '/v1/iys/drift');
+  expect((await app.call('GET', '/v1/iys/drift/drf_00000000000000000000000000000000')).status).toBe(404);
+  expect((await app.call('PUT', '/v1/iys/settings', { mode: 'off' })).status).toBe(200);
+  const res = await app.call('POST', '/v1/iys/drift');
   expect(res.status).toBe(409);
   expect(res.body.error.code).toBe('iys_mode_off');
 });

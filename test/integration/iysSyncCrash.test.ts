@@ -4,38 +4,22 @@
  * before the profiles' summaries and the cursor are; a new worker re-pulls the page and
  * completes that write. Every movement ends applied exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { newProfileId } from '../../lib/ids';
+import { workerProcesses } from '../support/workerProcess';
 import { eventually, startHarness, type Harness } from '../support/harness';
 import { awaitNewRun, createTestApp, enterSyncMode, iysAt, publishMovements, runIds, runSyncNow, type TestApp } from '../support/iysSync';
 
 let h: Harness;
 let app: TestApp;
-const workers: ChildProcess[] = [];
-
-function spawnWorker(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../worker.ts')], {
-    env: { ...process.env, ...h.env, LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  workers.push(child);
-  return child;
-}
+const workers = workerProcesses();
+const spawnWorker = () => workers.spawn(h);
 
 beforeAll(async () => {
   h = await startHarness('iyssynccrash', { worker: false, iys: { changesLagMs: 0, batchDelayMs: 200 } });
   app = await createTestApp(h, 'crash');
   await enterSyncMode(app);
 });
-afterEach(async () => {
-  for (const w of workers.splice(0)) {
-    if (w.exitCode === null && w.signalCode === null) {
-      w.kill('SIGKILL');
-      await new Promise((r) => w.once('exit', r));
-    }
-  }
-});
+afterEach(() => workers.killAll());
 afterAll(async () => h?.close());
 
 const N = 200;

@@ -99,6 +99,22 @@ test('a first RET, a RET on a RET and a line closure with an unchanged date are 
   expect((await consentsOf('mirror')).MESAJ).toMatchObject({ status: 'RET', source: 'IYS_KISAMESAJ' });
 });
 
+test('a TACIR line closure without a consentDate is dated by its creation on İYS', async () => {
+  await profile('closure', '+905321230004');
+  const record = h.iys!.citizen({ recipient: '+905321230004', recipientType: 'TACIR', type: 'ARAMA', status: 'RET', source: 'IYS_AHS_HAT_KAPATMA' });
+  expect(record.consentDate).toBe('');
+  publishMovements(h);
+  expect((await runSyncNow(app)).counts).toMatchObject({ pulled: 1, applied: 1, errors: 0 });
+  expect((await consentsOf('closure')).ARAMA).toMatchObject({ status: 'RET', recipientType: 'TACIR', source: 'IYS_AHS_HAT_KAPATMA', consentDate: record.creationDate });
+});
+
+test('a run for an app that left sync mode pulls nothing and says why', async () => {
+  const other = await createTestApp(h, 'off');
+  const before = await runIds(other);
+  await h.temporal.workflow.execute('iysSyncRun', { workflowId: `iys-sync-run:off-${Date.now()}`, taskQueue: h.config.TEMPORAL_TASK_QUEUE, args: [{ appId: other.appId }] });
+  expect(await awaitNewRun(other, before)).toMatchObject({ status: 'skipped', reason: 'not_in_sync_mode', counts: { pulled: 0 } });
+});
+
 const pagedWorkflowId = `iys-sync-run:paged-${Date.now()}`;
 
 test('a run pages through the feed until it is drained, each page applied before the cursor moves past it', async () => {

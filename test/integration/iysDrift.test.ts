@@ -2,6 +2,7 @@
  * The drift report on the real stack: planted disagreements of both kinds between Rota's
  * consents and the İYS simulator's records are found, counted and listed; agreements are not.
  */
+import { newProfileId } from '../../lib/ids';
 import { eventually, startHarness, type Harness } from '../support/harness';
 import { createTestApp, enterSyncMode, iysAt, type TestApp } from '../support/iysSync';
 
@@ -57,6 +58,31 @@ test('finds Rota ONAY that İYS does not hold as ONAY, and Rota RET that İYS ho
 
   const rets = (await app.call('GET', `/v1/iys/drift/${started.body.id}?kind=rota_ret_iys_onay`)).body;
   expect(rets.differences).toEqual([expect.objectContaining({ externalId: 'ret-in-rota', type: 'MESAJ', rotaStatus: 'RET', recipient: '+905324440002' })]);
+});
+
+test('a long list is read page by page, each difference once', async () => {
+  const big = await createTestApp(h, 'driftbig');
+  await enterSyncMode(big);
+  const n = 520;
+  const at = new Date(Date.now() - HOUR);
+  // Written directly: what is under test is the report's scan and paging, not 520 API calls.
+  await h.db.profiles.collection.insertMany(Array.from({ length: n }, (_, i) => {
+    const msisdn = `+90532666${String(i).padStart(4, '0')}`;
+    return { _id: newProfileId(big.appId), appId: big.appId, externalId: `big-${i}`, msisdn, attributes: {}, consents: { MESAJ: { status: 'ONAY', recipientType: 'BIREYSEL', consentDate: at, recipient: msisdn } }, createdAt: at, updatedAt: at };
+  }) as never[]);
+  const started = await big.call('POST', '/v1/iys/drift');
+  const first = await eventually(async () => {
+    const res = await big.call('GET', `/v1/iys/drift/${started.body.id}`);
+    return res.body.status !== 'running' ? res.body : undefined;
+  });
+  expect(first).toMatchObject({ status: 'completed', counts: { rota_onay_iys_not: n, rota_ret_iys_onay: 0 }, page: 0, nextPage: 1 });
+  const second = (await big.call('GET', `/v1/iys/drift/${started.body.id}?page=1`)).body;
+  expect(second.nextPage).toBeUndefined();
+  const ids = [...first.differences, ...second.differences].map((d: any) => d.externalId);
+  expect(first.differences.length).toBeGreaterThan(0);
+  expect(ids).toHaveLength(n);
+  expect(new Set(ids).size).toBe(n);
+  expect((await big.call('GET', `/v1/iys/drift/${started.body.id}?page=2`)).body.differences).toEqual([]);
 });
 
 test.each([

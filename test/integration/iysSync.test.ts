@@ -110,6 +110,9 @@ test('a TACIR line closure without a consentDate is dated by its creation on İY
 
 test('a run for an app that left sync mode pulls nothing and says why', async () => {
   const other = await createTestApp(h, 'off');
+  // Never in sync mode: another mode has no schedule to pause, and that is no error.
+  await enterSyncMode(other, { ...SYNC_SETTINGS, mode: 'integrator' });
+  expect((await other.call('GET', '/v1/iys/sync')).body).toMatchObject({ mode: 'integrator', scheduled: false, paused: true });
   const before = await runIds(other);
   await h.temporal.workflow.execute('iysSyncRun', { workflowId: `iys-sync-run:off-${Date.now()}`, taskQueue: h.config.TEMPORAL_TASK_QUEUE, args: [{ appId: other.appId }] });
   expect(await awaitNewRun(other, before)).toMatchObject({ status: 'skipped', reason: 'not_in_sync_mode', counts: { pulled: 0 } });

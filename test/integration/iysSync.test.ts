@@ -118,6 +118,25 @@ test('a run for an app that left sync mode pulls nothing and says why', async ()
   expect(await awaitNewRun(other, before)).toMatchObject({ status: 'skipped', reason: 'not_in_sync_mode', counts: { pulled: 0 } });
 });
 
+test('İYS failing for a while (5xx) delays a run, which then applies everything; a refusal (4xx) ends the run as failed with the reason, and the next run resumes', async () => {
+  await profile('outage', '+905321230005');
+  h.iys!.citizen({ recipient: '+905321230005', type: 'MESAJ', status: 'ONAY', source: 'IYS_WEB_YENI', consentDate: iysAt(-HOUR) });
+  publishMovements(h);
+  // More failures than the client's own three tries: the activity fails and Temporal tries it again.
+  h.iys!.injectFault({ mode: 'error', status: 503, count: 4 });
+  expect((await runSyncNow(app)).counts).toMatchObject({ pulled: 1, applied: 1 });
+
+  h.iys!.citizen({ recipient: '+905321230005', type: 'MESAJ', status: 'RET', source: 'IYS_MOBIL', consentDate: iysAt(-HOUR / 2) });
+  publishMovements(h);
+  h.iys!.injectFault({ mode: 'error', status: 400, code: 'H097', count: 1 });
+  const failed = await runSyncNow(app);
+  expect(failed).toMatchObject({ status: 'failed', counts: { pulled: 0 } });
+  expect(failed.reason).toMatch(/H097/);
+  expect((await consentsOf('outage')).MESAJ.status).toBe('ONAY');
+  expect((await runSyncNow(app)).counts).toMatchObject({ pulled: 1, applied: 1 });
+  expect((await consentsOf('outage')).MESAJ.status).toBe('RET');
+});
+
 const pagedWorkflowId = `iys-sync-run:paged-${Date.now()}`;
 
 test('a run pages through the feed until it is drained, each page applied before the cursor moves past it', async () => {

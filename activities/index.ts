@@ -1,6 +1,8 @@
 /** All activities, built from injected dependencies: worker.ts passes real ones, tests may pass their own. */
 import type { IysClients } from '../iys/appClients';
 import { createIysOutboxActivities } from './iysOutbox';
+import { createIysDriftActivities } from './iysDrift';
+import { createIysSyncActivities } from './iysSync';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
 
 export interface ActivityDeps extends MessagingDeps {
@@ -11,6 +13,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createMessagingActivities(deps),
     ...createIysOutboxActivities(deps),
+    ...createIysSyncActivities(deps),
+    ...createIysDriftActivities(deps),
   };
 }
 

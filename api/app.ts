@@ -17,12 +17,14 @@ import { identifyRoutes } from './routes/identify';
 import { tenantRoutes } from './routes/tenants';
 import { consentRoutes } from './routes/consents';
 import { iysRoutes } from './routes/iys';
+import { iysSyncRoutes } from './routes/iysSync';
+import { iysDriftRoutes } from './routes/iysDrift';
 import { publicUrl } from '../config';
 
 export const API_VERSION = '0.1.0';
 
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...messageRoutes(deps)];
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...messageRoutes(deps)];
 }
 
 export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {

@@ -8,6 +8,9 @@
  * Inserts are bulk and keyed by `_id`; the profile update is the one update per profile
  * (on FerretDB every update costs a scan). There are no transactions: a writer that dies
  * after 1 leaves a change the summary does not show yet, never a summary without its change.
+ * A caller that repeats a call after such a death (the İYS sync re-applying a page) passes
+ * the same `writeId`: the repeat then finds the first call's changes and completes them
+ * instead of adding them again.
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../data/db';
@@ -17,16 +20,18 @@ import type { ConsentSummary, ProfileDoc } from '../data/models/profiles';
 import { retryTransient } from '../data/transient';
 import { normalizeRecipient, type ConsentType } from '../iys/consent';
 import { forEachLimit } from '../lib/forEachLimit';
-import { consentChangeId, scopedId } from '../lib/ids';
+import { consentChangeId, scopedId, sha256 } from '../lib/ids';
 import type { FieldIssue } from '../lib/invalidInput';
 import { findProfileId } from '../profiles/profileKeys';
-import { decideAgainstCurrent, inputIssues, type ConsentChangeInput, type PathOf } from './validateChange';
+import { decideAgainstCurrent, inputIssues, type ConsentChangeInput, type PathOf, type RuleSet } from './validateChange';
 
-export interface ChangeRequest extends ConsentChangeInput {
+/** Whose consent: a profile by its externalId (API, import), or by its id (the İYS sync, which finds profiles by address). */
+export type ChangeTarget = { externalId: string; profileId?: undefined } | { profileId: string; externalId?: undefined };
+
+export type ChangeRequest = ConsentChangeInput & ChangeTarget & {
   /** The caller's position of the change (import row index). */
   index: number;
-  externalId: string;
-}
+};
 
 export type ChangeOutcome =
   | { index: number; outcome: 'stored' | 'unchanged'; consent: ConsentSummary; change?: ConsentChangeDoc }
@@ -38,7 +43,15 @@ export interface ApplyContext {
   actor: ConsentActor;
   now: number;
   pathOf(index: number): PathOf;
+  /**
+   * The id of this write, for a caller that may repeat it: the repeat reuses the changes
+   * the first try inserted (and their audit entries) and answers `stored` for them. A
+   * random one otherwise.
+   */
+  writeId?: string;
 }
+
+const targetKey = (r: ChangeTarget) => (r.profileId !== undefined ? `id:${r.profileId}` : `x:${r.externalId}`);
 
 const CHUNK = 1000;
 
@@ -60,13 +73,15 @@ interface Accepted {
 export async function applyConsentChanges(db: Db, appId: string, requests: ChangeRequest[], ctx: ApplyContext): Promise<ChangeOutcome[]> {
   const out: ChangeOutcome[] = new Array(requests.length);
   const valid: number[] = [];
+  const rules: RuleSet = ctx.origin === 'iys_sync' ? 'iys_record' : 'provider';
+  const writeId = ctx.writeId ?? randomUUID();
   for (const [pos, r] of requests.entries()) {
-    const issues = inputIssues(r, ctx.now, ctx.pathOf(r.index));
+    const issues = inputIssues(r, ctx.now, ctx.pathOf(r.index), rules);
     if (issues.length > 0) out[pos] = { index: r.index, outcome: 'rejected', status: 400, code: 'invalid_request', errors: issues };
     else valid.push(pos);
   }
 
-  const profiles = await loadProfiles(db, appId, [...new Set(valid.map((pos) => requests[pos]!.externalId))]);
+  const profiles = await loadProfiles(db, appId, valid.map((pos) => requests[pos]!));
 
   // Rules in request order against the consent as the earlier accepted rows of this request left it.
   const current = new Map<string, ConsentSummary | undefined>();
@@ -74,9 +89,10 @@ export async function applyConsentChanges(db: Db, appId: string, requests: Chang
   for (const pos of valid) {
     const r = requests[pos]!;
     const pathOf = ctx.pathOf(r.index);
-    const profile = profiles.get(r.externalId);
+    const profile = profiles.get(targetKey(r));
     if (!profile) {
-      out[pos] = { index: r.index, outcome: 'rejected', status: 404, code: 'not_found', errors: [{ path: pathOf('externalId'), message: `no profile with externalId ${r.externalId}` }] };
+      const message = r.profileId !== undefined ? `no profile ${r.profileId}` : `no profile with externalId ${r.externalId}`;
+      out[pos] = { index: r.index, outcome: 'rejected', status: 404, code: 'not_found', errors: [{ path: pathOf('externalId'), message }] };
       continue;
     }
     const recipient = recipientOf(profile, r.type);
@@ -87,10 +103,10 @@ export async function applyConsentChanges(db: Db, appId: string, requests: Chang
     }
     const key = `${profile._id}|${r.type}`;
     const before = current.has(key) ? current.get(key) : profile.consents?.[r.type];
-    const decision = decideAgainstCurrent(before, recipient, r, pathOf);
+    const decision = decideAgainstCurrent(before, recipient, r, pathOf, rules);
     if (decision.kind === 'rejected') out[pos] = { index: r.index, outcome: 'rejected', status: 400, code: 'invalid_request', errors: [decision.issue] };
     else if (decision.kind === 'ignored') out[pos] = { index: r.index, outcome: 'ignored', reason: decision.reason, message: decision.message };
-    else if (decision.kind === 'unchanged') out[pos] = { index: r.index, outcome: 'unchanged', consent: before! };
+    else if (decision.kind === 'unchanged') out[pos] = await unchangedOrOwn(db, r.index, before!, ctx.writeId);
     else {
       const after: ConsentSummary = {
         status: r.status, recipientType: r.recipientType, consentDate: new Date(r.consentAt), recipient, source: r.source, origin: ctx.origin,
@@ -101,30 +117,46 @@ export async function applyConsentChanges(db: Db, appId: string, requests: Chang
   }
   if (accepted.length === 0) return out;
 
-  const writeId = randomUUID();
   const changes = await insertChanges(db, appId, accepted, ctx, writeId);
-  await insertAudit(db, appId, accepted, ctx);
+  await insertAudit(db, appId, accepted, ctx, writeId);
   await updateSummaries(db, accepted);
   for (const [i, a] of accepted.entries()) out[a.position] = { index: a.req.index, outcome: 'stored', consent: a.after, change: changes[i] };
   return out;
 }
 
-async function loadProfiles(db: Db, appId: string, externalIds: string[]): Promise<Map<string, ProfileDoc>> {
+/** A repeated write answers as the first did: a consent this write stored on an earlier try is `stored`, not `unchanged`. */
+async function unchangedOrOwn(db: Db, index: number, current: ConsentSummary, writeId: string | undefined): Promise<ChangeOutcome> {
+  const change = writeId && current.changeId ? await db.consentChanges.findOne({ _id: current.changeId }).lean() : null;
+  return change && change.writeId === writeId ? { index, outcome: 'stored', consent: current, change } : { index, outcome: 'unchanged', consent: current };
+}
+
+/** The profiles the requests name, by target key; merged-away and erasing profiles are absent. */
+async function loadProfiles(db: Db, appId: string, requests: ChangeTarget[]): Promise<Map<string, ProfileDoc>> {
+  const targets = new Map(requests.map((r) => [targetKey(r), r]));
   const found = new Map<string, ProfileDoc>();
   // `_id` lookups only: FerretDB answers them from its index, anything else is a scan.
-  await forEachLimit(externalIds, 16, async (externalId) => {
-    const profileId = await findProfileId(db, appId, { externalId });
+  await forEachLimit([...targets.entries()], 16, async ([key, target]) => {
+    const profileId = target.profileId ?? (await findProfileId(db, appId, { externalId: target.externalId! }));
     const profile = profileId ? await db.profiles.findOne({ _id: profileId }).lean() : null;
-    if (profile && !profile.erasing && !profile.mergedInto) found.set(externalId, profile);
+    if (profile && profile.appId === appId && !profile.erasing && !profile.mergedInto) found.set(key, profile);
   });
   return found;
 }
 
-/** The last `seq` used for a recipient and type: the profile's own count, then probed by `_id` past changes another writer or profile made. */
-async function headSeq(db: Db, appId: string, type: ConsentType, recipient: string, known: number): Promise<number> {
+/**
+ * The last `seq` used for a recipient and type: the profile's own count, then probed by
+ * `_id` past changes another writer or profile made, or an earlier try of this write
+ * (`own`, in `seq` order).
+ */
+async function probeHead(db: Db, appId: string, type: ConsentType, recipient: string, known: number, writeId: string): Promise<{ seq: number; own: ConsentChangeDoc[] }> {
   let seq = known;
-  while (await db.consentChanges.findOne({ _id: consentChangeId(appId, type, recipient, seq + 1) }, { _id: 1 }).lean()) seq++;
-  return seq;
+  const own: ConsentChangeDoc[] = [];
+  for (;;) {
+    const doc = await db.consentChanges.findOne({ _id: consentChangeId(appId, type, recipient, seq + 1) }).lean();
+    if (!doc) return { seq, own };
+    seq++;
+    if (doc.writeId === writeId) own.push(doc);
+  }
 }
 
 function changeDoc(appId: string, a: Accepted, seq: number, ctx: ApplyContext, writeId: string): ConsentChangeDoc {
@@ -138,30 +170,38 @@ function changeDoc(appId: string, a: Accepted, seq: number, ctx: ApplyContext, w
   };
 }
 
-/** Numbers the accepted changes per recipient and type (in request order) and inserts them; a racing writer's `seq` moves ours after it. */
+const sameChange = (doc: ConsentChangeDoc, a: Accepted) =>
+  doc.profileId === a.profile._id && doc.status === a.after.status && doc.source === a.after.source && doc.consentDate.getTime() === a.after.consentDate.getTime();
+
+/**
+ * Numbers the accepted changes per recipient and type (in request order) and inserts them;
+ * a racing writer's `seq` moves ours after it, and a change an earlier try of this write
+ * already inserted is reused, not inserted twice.
+ */
 async function insertChanges(db: Db, appId: string, accepted: Accepted[], ctx: ApplyContext, writeId: string): Promise<ConsentChangeDoc[]> {
-  const heads = new Map<string, number>();
+  const heads = new Map<string, { seq: number; own: ConsentChangeDoc[] }>();
   const groups = new Map<string, Accepted>();
   for (const a of accepted) if (!groups.has(`${a.req.type}|${a.recipient}`)) groups.set(`${a.req.type}|${a.recipient}`, a);
   await forEachLimit([...groups.entries()], 16, async ([key, a]) => {
     const stored = a.profile.consents?.[a.req.type];
     const known = stored?.recipient === a.recipient ? (stored.seq ?? 0) : 0;
-    heads.set(key, await headSeq(db, appId, a.req.type, a.recipient, known));
+    heads.set(key, await probeHead(db, appId, a.req.type, a.recipient, known, writeId));
   });
-  const docs = accepted.map((a) => {
-    const key = `${a.req.type}|${a.recipient}`;
-    const seq = heads.get(key)! + 1;
-    heads.set(key, seq);
-    return changeDoc(appId, a, seq, ctx, writeId);
+  const fresh: number[] = [];
+  const docs = accepted.map((a, i) => {
+    const head = heads.get(`${a.req.type}|${a.recipient}`)!;
+    if (head.own[0] && sameChange(head.own[0], a)) return head.own.shift()!;
+    fresh.push(i);
+    return changeDoc(appId, a, ++head.seq, ctx, writeId);
   });
 
-  const taken = await insertAll(db.consentChanges.collection, docs);
+  const taken = (await insertAll(db.consentChanges.collection, fresh.map((i) => docs[i]!))).map((k) => fresh[k]!);
   for (const i of taken) {
     // Taken by another writer (not by an earlier try of this one): next free seq.
     const existing = await db.consentChanges.findOne({ _id: docs[i]!._id }, { writeId: 1 }).lean();
     if (existing?.writeId === writeId) continue;
     for (let seq = docs[i]!.seq; ; ) {
-      seq = (await headSeq(db, appId, docs[i]!.type, docs[i]!.recipient, seq)) + 1;
+      seq = (await probeHead(db, appId, docs[i]!.type, docs[i]!.recipient, seq, writeId)).seq + 1;
       const doc = changeDoc(appId, accepted[i]!, seq, ctx, writeId);
       if ((await insertAll(db.consentChanges.collection, [doc])).length === 0) {
         docs[i] = doc;
@@ -177,15 +217,16 @@ const snapshot = (s: ConsentSummary): ConsentSnapshot => ({
   status: s.status, recipientType: s.recipientType, consentDate: s.consentDate, recipient: s.recipient ?? '', ...(s.source ? { source: s.source } : {}),
 });
 
-async function insertAudit(db: Db, appId: string, accepted: Accepted[], ctx: ApplyContext): Promise<void> {
+async function insertAudit(db: Db, appId: string, accepted: Accepted[], ctx: ApplyContext, writeId: string): Promise<void> {
   const at = new Date(ctx.now);
   const docs: ConsentAuditDoc[] = accepted.map((a) => ({
-    _id: scopedId(appId, `aud_${randomUUID()}`),
-    appId, profileId: a.profile._id, externalId: a.req.externalId, type: a.req.type, recipient: a.recipient, changeId: a.after.changeId!,
+    // One entry per change however often the write is repeated; hashed with the write's id so it never names the person.
+    _id: scopedId(appId, `aud_${sha256(`${writeId}|${a.after.changeId}`).slice(0, 32)}`),
+    appId, profileId: a.profile._id, externalId: a.profile.externalId ?? '', type: a.req.type, recipient: a.recipient, changeId: a.after.changeId!,
     ...(a.before ? { before: snapshot(a.before) } : {}),
     after: snapshot(a.after), origin: ctx.origin, actor: ctx.actor, at,
   }));
-  // The ids are this call's own, so a duplicate can only be an earlier try of the same insert.
+  // The ids are this write's own, so a duplicate can only be an earlier try of the same write.
   await insertAll(db.consentAudit.collection, docs);
 }
 

@@ -4,7 +4,7 @@
  * and the clock. Rule failures name the field; a change that is older than (or the same
  * as) the stored one is not an error of the input but is not applied either.
  */
-import type { ConsentStatus, ConsentType, HsSource, RecipientType } from '../iys/consent';
+import type { ConsentStatus, ConsentType, HsSource, IysSource, RecipientType } from '../iys/consent';
 import { consentDateRuleCodes, sourceStatusRuleCode, stateRuleCode, type RecordState } from '../iys/rules';
 import { formatIysDate } from '../iys/dates';
 import type { FieldIssue } from '../lib/invalidInput';
@@ -17,10 +17,19 @@ export interface ConsentChangeInput {
   type: ConsentType;
   status: ConsentStatus;
   recipientType: RecipientType;
-  source: HsSource;
+  /** HS_* for a provider's write; İYS's own IYS_* sources only on records İYS already holds (the sync). */
+  source: HsSource | IysSource;
   /** ms, whole seconds. */
   consentAt: number;
 }
+
+/**
+ * Which rules a change answers to. A provider's write (Rota's API and import) must pass
+ * İYS's rules for registering a consent, since Rota pushes it there. A record İYS already
+ * holds (pulled by the sync) was accepted by İYS and İYS is the master: only the rule that
+ * an older consent never overwrites a newer one still applies.
+ */
+export type RuleSet = 'provider' | 'iys_record';
 
 const MESSAGES = {
   H162: 'consentDate is in the future (İYS H162)',
@@ -35,7 +44,8 @@ const MESSAGES = {
 export type PathOf = (field: 'externalId' | 'type' | 'status' | 'consentDate' | 'source' | 'recipientType') => string;
 
 /** The rules that need no stored state: dates, and HS_KARAR only with RET. */
-export function inputIssues(c: ConsentChangeInput, now: number, pathOf: PathOf): FieldIssue[] {
+export function inputIssues(c: ConsentChangeInput, now: number, pathOf: PathOf, rules: RuleSet = 'provider'): FieldIssue[] {
+  if (rules === 'iys_record') return [];
   const issues: FieldIssue[] = consentDateRuleCodes(c.consentAt, c.source, { now, businessDayLimit: BUSINESS_DAY_LIMIT }).map((code) => ({
     path: pathOf('consentDate'),
     message: MESSAGES[code],
@@ -57,9 +67,11 @@ export type StateDecision =
  * recipientType and recipient, so a current consent for another number or recipientType
  * is no record at all for this change (its first record cannot be RET).
  */
-export function decideAgainstCurrent(current: ConsentSummary | undefined, recipient: string, c: ConsentChangeInput, pathOf: PathOf): StateDecision {
+export function decideAgainstCurrent(current: ConsentSummary | undefined, recipient: string, c: ConsentChangeInput, pathOf: PathOf, rules: RuleSet = 'provider'): StateDecision {
   const same = current && current.recipient === recipient && current.recipientType === c.recipientType ? current : undefined;
   if (same && same.status === c.status && same.source === c.source && same.consentDate.getTime() === c.consentAt) return { kind: 'unchanged' };
+  // İYS's record: a first RET, a RET on a RET and an equal date (a line closure keeps the last consentDate) are all İYS's state to mirror.
+  if (rules === 'iys_record') return same && c.consentAt < same.consentDate.getTime() ? stale(same) : { kind: 'apply' };
   const existing: RecordState | undefined = same && { status: same.status, consentAt: same.consentDate.getTime() };
   const code = stateRuleCode(existing, { status: c.status, recipientType: c.recipientType, consentAt: c.consentAt, source: c.source }, { rejectEqualDate: true });
   switch (code) {
@@ -71,10 +83,14 @@ export function decideAgainstCurrent(current: ConsentSummary | undefined, recipi
       return { kind: 'ignored', reason: 'already_ret', message: 'the consent is already RET; İYS takes a status update only when the status changes (İYS H174)' };
     default:
       // H178; H462/H463 cannot happen, the API requires consentDate and source.
-      return {
-        kind: 'ignored',
-        reason: 'stale',
-        message: `consentDate is not newer than the stored consent's (${formatIysDate(same!.consentDate)}): an older change never overwrites a newer one (İYS H178)`,
-      };
+      return stale(same!);
   }
+}
+
+function stale(stored: ConsentSummary): StateDecision {
+  return {
+    kind: 'ignored',
+    reason: 'stale',
+    message: `consentDate is not newer than the stored consent's (${formatIysDate(stored.consentDate)}): an older change never overwrites a newer one (İYS H178)`,
+  };
 }

@@ -10,6 +10,8 @@ import { eventCounterSchema } from './models/eventCounters';
 import { eventSchema } from './models/events';
 import { iysBatchSchema } from './models/iysBatches';
 import { iysOutcomeSchema } from './models/iysOutcomes';
+import { iysDriftChunkSchema, iysDriftReportSchema } from './models/iysDrift';
+import { iysSyncRunSchema, iysSyncStateSchema } from './models/iysSync';
 import { messageSchema } from './models/messages';
 import { profileKeySchema } from './models/profileKeys';
 import { profileSchema } from './models/profiles';
@@ -31,6 +33,10 @@ function bindModels(conn: Connection) {
     consentAudit: conn.model('ConsentAudit', consentAuditSchema, 'consentAudit'),
     iysOutcomes: conn.model('IysOutcome', iysOutcomeSchema, 'iysOutcomes'),
     iysBatches: conn.model('IysBatch', iysBatchSchema, 'iysBatches'),
+    iysSyncState: conn.model('IysSyncState', iysSyncStateSchema, 'iysSyncState'),
+    iysSyncRuns: conn.model('IysSyncRun', iysSyncRunSchema, 'iysSyncRuns'),
+    iysDriftReports: conn.model('IysDriftReport', iysDriftReportSchema, 'iysDriftReports'),
+    iysDriftChunks: conn.model('IysDriftChunk', iysDriftChunkSchema, 'iysDriftChunks'),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Db } from '../data/db';
 import type { Logger } from '../lib/logger';
 import type { IysSettings } from './appSettings';
 import { wakeOutbox } from './outbox/wake';
+import { applySyncSchedule } from './sync/schedule';
 
 export interface ModeChangeDeps {
   db: Db;
@@ -13,7 +14,8 @@ export interface ModeChangeDeps {
   logger?: Logger;
 }
 
-export async function afterIysSettingsChange(deps: ModeChangeDeps, appId: string, _settings: IysSettings): Promise<void> {
+export async function afterIysSettingsChange(deps: ModeChangeDeps, appId: string, settings: IysSettings): Promise<void> {
+  await applySyncSchedule(deps, appId, settings);
   // Changes stored while the mode was off (or before the app had one) go out now: the first load.
   await wakeOutbox(deps, appId, { sweep: true });
 }

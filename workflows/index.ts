@@ -1,3 +1,5 @@
 /** Every workflow the worker registers. Workflow code only: no I/O, no Node built-ins (lint-enforced). */
 export { pushWithSmsFallback } from './pushWithSmsFallback';
 export { iysOutbox } from './iysOutbox';
+export { iysSyncRun } from './iysSyncRun';
+export { iysDriftReport } from './iysDriftReport';

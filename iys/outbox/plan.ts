@@ -43,12 +43,15 @@ async function answered(db: Db, appId: string, ids: string[]): Promise<Set<strin
   return done;
 }
 
-/** Walks back from `head` while the change before it is also still on its way (its wake-up may have been lost). */
-async function oldestUnanswered(db: Db, appId: string, head: Pending): Promise<Pending> {
+/**
+ * Walks back from `head` while the change before it is also still on its way (its wake-up
+ * may have been lost). A predecessor among the candidates is known answered already.
+ */
+async function oldestUnanswered(db: Db, appId: string, head: Pending, known: Map<string, Pending>): Promise<Pending> {
   for (let current = head; ; ) {
     if (current.seq <= 1) return current;
     const prevId = consentChangeId(appId, current.type, current.recipient, current.seq - 1);
-    if (await db.iysOutcomes.exists({ _id: prevId })) return current;
+    if (known.has(prevId) || (await db.iysOutcomes.exists({ _id: prevId }))) return current;
     const prev = await db.consentChanges.findOne({ _id: prevId }, FIELDS).lean();
     if (!prev || prev.iys?.state !== 'pending') return current;
     current = prev;
@@ -67,7 +70,7 @@ export async function planRound(db: Db, appId: string, refs: OutboxRefs, max: nu
   }
   const round: string[] = [];
   await forEachLimit([...heads.values()], 16, async (head) => {
-    round.push((await oldestUnanswered(db, appId, head))._id);
+    round.push((await oldestUnanswered(db, appId, head, found))._id);
   });
   round.sort();
   return { changeIds: round.slice(0, max), more: round.length > max };

@@ -2,34 +2,18 @@
  * Nothing twice when a worker dies: the worker runs as its own process, is SIGKILLed after
  * the push went out, and a new worker finishes the message. The simulators count the sends.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { workerProcesses } from '../support/workerProcess';
 import { eventually, finalMessage, startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
-const workers: ChildProcess[] = [];
-
-function spawnWorker(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../worker.ts')], {
-    env: { ...process.env, ...h.env, LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  workers.push(child);
-  return child;
-}
+const workers = workerProcesses();
+const spawnWorker = () => workers.spawn(h);
 
 beforeAll(async () => {
   h = await startHarness('crash', { worker: false });
 });
 // Each test starts from no worker at all, so the one it kills is the only one that can hold the work.
-afterEach(async () => {
-  for (const w of workers.splice(0)) {
-    if (w.exitCode === null && w.signalCode === null) {
-      w.kill('SIGKILL');
-      await new Promise((r) => w.once('exit', r));
-    }
-  }
-});
+afterEach(() => workers.killAll());
 afterAll(async () => h?.close());
 
 test('a worker SIGKILLed after the push: exactly one push and one SMS', async () => {

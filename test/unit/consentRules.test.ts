@@ -76,6 +76,21 @@ describe('a change against the current consent', () => {
     expect(decideAgainstCurrent(current, '+905321234567', change('RET', now, 'TACIR'), path)).toMatchObject({ kind: 'rejected' });
     expect(decideAgainstCurrent(undefined, '+905321234567', change('ONAY', now - 7200_000), path)).toEqual({ kind: 'apply' });
   });
+  describe('a record İYS already holds (the sync)', () => {
+    const fromIys = (status: 'ONAY' | 'RET', consentAt: number): ConsentChangeInput => ({ ...change(status, consentAt), source: 'IYS_MOBIL' });
+    test('the provider rules on dates and HS_KARAR do not apply', () => {
+      expect(inputIssues(fromIys('RET', now + 1000), now, path, 'iys_record')).toEqual([]);
+      expect(inputIssues(fromIys('ONAY', now - 30 * 86_400_000), now, path, 'iys_record')).toEqual([]);
+      expect(inputIssues({ ...change('ONAY', now - 3600_000), source: 'HS_KARAR' }, now, path, 'iys_record')).toEqual([]);
+    });
+    test('a first RET, a RET on a RET and an equal date apply; only an older date is stale; the same again is unchanged', () => {
+      expect(decideAgainstCurrent(undefined, '+905321234567', fromIys('RET', now), path, 'iys_record')).toEqual({ kind: 'apply' });
+      expect(decideAgainstCurrent({ ...current, status: 'RET' }, '+905321234567', fromIys('RET', now), path, 'iys_record')).toEqual({ kind: 'apply' });
+      expect(decideAgainstCurrent(current, '+905321234567', fromIys('RET', now - 3600_000), path, 'iys_record')).toEqual({ kind: 'apply' });
+      expect(decideAgainstCurrent(current, '+905321234567', fromIys('RET', now - 3600_001), path, 'iys_record')).toMatchObject({ kind: 'ignored', reason: 'stale' });
+      expect(decideAgainstCurrent({ ...current, source: 'IYS_MOBIL' }, '+905321234567', fromIys('ONAY', now - 3600_000), path, 'iys_record')).toEqual({ kind: 'unchanged' });
+    });
+  });
 });
 
 describe('send gate: İYS consent', () => {

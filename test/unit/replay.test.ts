@@ -14,9 +14,10 @@ const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
 const load = (f: string): unknown => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
 
 test('there are recorded histories for each outcome', () => {
-  expect(fixtures.map((f) => f.replace(/^pushWithSmsFallback-|\.json$/g, '')).sort()).toEqual(
-    ['delivered_by_push', 'not_delivered', 'sms_sent_after_push_timeout', 'sms_sent_push_unavailable'],
-  );
+  expect(fixtures.map((f) => f.replace(/\.json$/, '')).sort()).toEqual([
+    'iysSyncRun-completed',
+    'pushWithSmsFallback-delivered_by_push', 'pushWithSmsFallback-not_delivered', 'pushWithSmsFallback-sms_sent_after_push_timeout', 'pushWithSmsFallback-sms_sent_push_unavailable',
+  ]);
 });
 
 test.each(fixtures)('%s replays against the current workflows', async (f) => {

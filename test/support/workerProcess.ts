@@ -1,0 +1,28 @@
+/** Workers as processes of their own, for tests that SIGKILL one mid-work and let another finish. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Harness } from './harness';
+
+export function workerProcesses() {
+  const running: ChildProcess[] = [];
+  return {
+    /** A worker joining the harness (its database and task queue). */
+    spawn(h: Harness): ChildProcess {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../worker.ts')], {
+        env: { ...process.env, ...h.env, LOG_LEVEL: 'error' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      running.push(child);
+      return child;
+    },
+    /** Kills every worker spawned so far that is still running, and waits for each to exit. */
+    async killAll(): Promise<void> {
+      for (const w of running.splice(0)) {
+        if (w.exitCode === null && w.signalCode === null) {
+          w.kill('SIGKILL');
+          await new Promise((r) => w.once('exit', r));
+        }
+      }
+    },
+  };
+}

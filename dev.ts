@@ -1,6 +1,6 @@
 /**
  * `npm run dev`: the whole of Rota on one machine in one terminal: Temporal dev server,
- * FerretDB, the SMTP sink, the push and SMS simulators, the API and a worker. Seeds the
+ * FerretDB, the SMTP sink, the push, SMS and İYS simulators, the API and a worker. Seeds the
  * demo app and prints what a person needs to start. Ctrl-C stops everything.
  *
  * Data lives in `.rota/` (Temporal's and FerretDB's SQLite files), so a restart keeps it.
@@ -16,6 +16,8 @@ import { randomToken } from './lib/ids';
 import { createLogger } from './lib/logger';
 import { startPushSimulator } from './simulators/pushSimulator';
 import { startSmsSimulator } from './simulators/smsSimulator';
+import { startIysSimulator } from './simulators/iys';
+import { DEFAULT_USER } from './simulators/iys/options';
 import { generateApiKey } from './tenants/apiKeys';
 import { installSdkLogging, startWorker } from './worker';
 
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const push = await startPushSimulator({ port: await portOr(4010), receiptUrl: `${apiUrl}/v1/receipts` });
   const sms = await startSmsSimulator({ port: await portOr(4020) });
+  // İYS's slow parts shortened for a demo: batches answered after 10 s (not 300 s), citizens' changes in the feed at once (not after 60 min).
+  const iys = await startIysSimulator({ port: await portOr(4030), batchDelayMs: 10_000, changesLagMs: 0 });
 
   let config;
   try {
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
       PUSH_PROVIDER_URL: process.env.PUSH_PROVIDER_URL ?? push.url,
       SMS_PROVIDER_URL: process.env.SMS_PROVIDER_URL ?? sms.url,
       RECEIPT_SECRET: process.env.RECEIPT_SECRET ?? devSecrets().receiptSecret,
+      ...(process.env.IYS_URL ? {} : { IYS_URL: iys.url, IYS_USERNAME: DEFAULT_USER.username, IYS_PASSWORD: DEFAULT_USER.password, IYS_BATCH_FIRST_POLL_SECONDS: '10' }),
       // The API seeds the demo app with this key at boot; without one given, the key made on the first run is kept.
       ROTA_DEMO_API_KEY: process.env.ROTA_DEMO_API_KEY ?? readSavedDemoKey() ?? generateApiKey(),
     });
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
       `  Temporal UI    ${stack.temporalUiUrl ?? '(external Temporal)'}`,
       `  Demo API key   ${demoKey}`,
       `  Push simulator ${push.url}   SMS simulator ${sms.url}`,
+      `  İYS            ${config.IYS_URL}${config.IYS_URL === iys.url ? ` (simulator; iysCode and brandCode ${DEFAULT_USER.iysCode})` : ''}`,
       ...stack.description.map((d) => `  ${d}`),
       '',
       `Try: curl -s ${api.url}/readyz`,
@@ -101,7 +107,7 @@ async function main(): Promise<void> {
     console.log('rota: stopping…');
     await worker.stop();
     await api.close();
-    await Promise.all([push.close(), sms.close()]);
+    await Promise.all([push.close(), sms.close(), iys.close()]);
     await stack.stop();
     process.exit(0);
   };

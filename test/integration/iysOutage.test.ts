@@ -8,7 +8,6 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { applyConsentChanges } from '../../consents/applyChanges';
 import { connectDb, type Db } from '../../data/db';
-import { formatIysDate } from '../../iys/dates';
 import { resolveTimeSkippingServer } from '../../infra/tools';
 import { loadConfig } from '../../config';
 import { upsertProfile } from '../../profiles/upsertProfile';

@@ -75,6 +75,8 @@ export async function iysOutbox(input: OutboxInput): Promise<OutboxTotals> {
       }
       const batches = await iys.iysOutboxSubmitBatches({ appId, roundKey: `${workflowInfo().runId}:${totals.rounds}`, changeIds: round.changeIds });
       state = 'waiting_for_batch';
+      // İYS's clock and ours differ a little: a first look can come just early. Look again after a minute, or sooner when İYS is quicker (a simulator).
+      const pollMs = Math.min(BATCH_POLL_MS, Math.max(1000, round.firstPollMs));
       for (const b of batches) {
         await sleep(Math.max(0, b.submittedAt + round.firstPollMs - Date.now()));
         for (let poll = 1; ; poll++) {
@@ -82,7 +84,7 @@ export async function iysOutbox(input: OutboxInput): Promise<OutboxTotals> {
           add(got);
           // Items still queued after the last look get no outcome: the next round plans them again.
           if (got.queued === 0 || poll >= BATCH_MAX_POLLS) break;
-          await sleep(BATCH_POLL_MS);
+          await sleep(pollMs);
         }
       }
     }

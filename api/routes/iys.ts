@@ -5,6 +5,8 @@ import { ApiError, errorBodySchema } from '../errors';
 import { route } from '../routing';
 import { iysSettingsOf, iysSettingsSchema } from '../../iys/appSettings';
 import { afterIysSettingsChange } from '../../iys/modeChange';
+import { outboxStatus } from '../../iys/outbox/status';
+import { z } from 'zod';
 
 export function iysRoutes(deps: ApiDeps) {
   const { db, config } = deps;
@@ -34,6 +36,14 @@ export function iysRoutes(deps: ApiDeps) {
         await db.apps.updateOne({ _id: appId }, { $set: { 'settings.iys': body } });
         await afterIysSettingsChange(deps, appId, body);
         res.json(body);
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/iys/outbox', tag: 'iys', access: 'compliance',
+      summary: 'The outbox that sends changes to İYS: running or not, what it waits on, what it sent, and the attempt and error while İYS is failing',
+      responses: { 200: { description: 'the outbox', schema: z.object({ running: z.boolean() }).loose() } },
+      handler: async ({ req, res }) => {
+        res.json(await outboxStatus(deps.temporal, appIdOf(req)));
       },
     }),
   ];

@@ -7,6 +7,7 @@ import { formatIysDate } from '../../iys/dates';
 import { ERASED } from '../../profiles/eraseProfile';
 import { parseApiKey, saveApiKey } from '../../tenants/apiKeys';
 import { finalMessage, startHarness, type Harness } from '../support/harness';
+import { seedProfiles } from '../support/seedProfiles';
 
 let h: Harness;
 beforeAll(async () => {
@@ -169,15 +170,7 @@ describe('the send gate through POST /v1/messages (commercial SMS fallback)', ()
 
 test('import of 10 000 rows: valid rows stored in order, every row answered by index', async () => {
   const profiles = 1000;
-  const keys = [];
-  const docs = [];
-  for (let i = 0; i < profiles; i++) {
-    const profileId = `demo:prf_import${i}`;
-    keys.push({ _id: `demo:x:imp-${i}`, appId: 'demo', profileId });
-    docs.push({ _id: profileId, appId: 'demo', externalId: `imp-${i}`, msisdn: `+90532${String(i).padStart(7, '0')}`, email: `imp${i}@example.com`, attributes: {} });
-  }
-  await h.db.profileKeys.insertMany(keys);
-  await h.db.profiles.insertMany(docs);
+  await seedProfiles(h.db, 'imp', profiles, '+90532');
 
   const row = (i: number, type: string, status: string, ms: number, source = 'HS_WEB') => ({ externalId: `imp-${i}`, type, status, source, consentDate: at(ms) });
   const rows: Record<string, unknown>[] = [];

@@ -7,6 +7,7 @@
  */
 import { formatIysDate } from '../../iys/dates';
 import { eventually, startHarness, type Harness } from '../support/harness';
+import { seedProfiles } from '../support/seedProfiles';
 
 let h: Harness;
 beforeAll(async () => {
@@ -57,6 +58,7 @@ test('mode off keeps changes pending; switching to integrator sends them (the fi
   });
   expect(delivered).toMatchObject({ via: 'single', transactionId: expect.stringMatching(/^[0-9a-f]{64}$/) });
   expect(h.iys!.consents().find((c) => c.recipient === msisdn)).toMatchObject({ status: 'ONAY', transactionId: delivered.transactionId });
+  expect((await h.call('GET', '/v1/iys/outbox')).body).toMatchObject({ running: true, totals: { delivered: 1, rejected: 0 } });
 });
 
 test('ONAY, RET, ONAY per recipient arrive in that order through 5xx and 429 answers', async () => {
@@ -109,15 +111,7 @@ test("İYS's refusals (H178, H174) are recorded on the change, and the recipient
 test('an import of 10 000 rows goes to İYS in batches of at most 1000, each recipient in order, with an outcome per change', async () => {
   await useIntegrator();
   const profiles = 1000;
-  const keys = [];
-  const docs = [];
-  for (let i = 0; i < profiles; i++) {
-    const profileId = `demo:prf_iysimp${i}`;
-    keys.push({ _id: `demo:x:iysimp-${i}`, appId: 'demo', profileId });
-    docs.push({ _id: profileId, appId: 'demo', externalId: `iysimp-${i}`, msisdn: `+90534${String(i).padStart(7, '0')}`, email: `iysimp${i}@example.com`, attributes: {} });
-  }
-  await h.db.profileKeys.insertMany(keys);
-  await h.db.profiles.insertMany(docs);
+  await seedProfiles(h.db, 'iysimp', profiles, '+90534');
   const row = (i: number, type: string, status: string, hoursAgo: number) => ({ externalId: `iysimp-${i}`, type, status, source: 'HS_WEB', consentDate: at(-hoursAgo * HOUR) });
   const rows = [];
   for (let i = 0; i < profiles; i++) {

@@ -22,14 +22,14 @@ export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => 
   }));
 }
 
-export async function startBenchRota(stack: Pick<Stack, 'mongoUri' | 'temporalAddress' | 'smtpUrl'>, name: string, opts: { worker: boolean }): Promise<BenchRota> {
+export async function startBenchRota(stack: Pick<Stack, 'mongoUri' | 'temporalAddress' | 'smtpUrl'>, name: string, opts: { worker: boolean; env?: Record<string, string> }): Promise<BenchRota> {
   const port = await freePort();
   const push = await startPushSimulator({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 0 });
   const sms = await startSmsSimulator();
   const config = loadConfig({
     PORT: String(port), MONGODB_URI: stack.mongoUri.replace(/\/([^/?]*)(\?|$)/, `/bench_${name}_${Date.now()}$2`), TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: `bench-${name}-${Date.now()}`, SMTP_URL: stack.smtpUrl, PUSH_PROVIDER_URL: push.url, SMS_PROVIDER_URL: sms.url,
-    RECEIPT_SECRET: 'bench-secret-0123456789', LOG_LEVEL: 'warn',
+    RECEIPT_SECRET: 'bench-secret-0123456789', LOG_LEVEL: 'warn', ...opts.env,
   });
   const db = await connectDb(config.MONGODB_URI);
   const key = await seedDemoApp(db);

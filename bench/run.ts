@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: starts the stack like the tests do (or uses TEMPORAL_ADDRESS /
  * MONGODB_URI) and runs each benchmark, printing its ratio against the raw floor measured
- * in the same run. `npm run bench -- events` (or `messages`) runs one.
- * BENCH_MESSAGES, BENCH_CONCURRENCY, BENCH_EVENTS, BENCH_PROFILES and BENCH_RUNS size them.
+ * in the same run. `npm run bench -- messages` (or `customerData`, `iys`) runs one.
+ * BENCH_MESSAGES, BENCH_CONCURRENCY, BENCH_EVENTS, BENCH_PROFILES, BENCH_RUNS, BENCH_IYS_PEOPLE
+ * and BENCH_IYS_BATCH_DELAY_MS size them.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +12,13 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startStack, type Stack } from '../infra/stack';
 import { benchCustomerData } from './customerData';
 import { benchMessages } from './messages';
+import { benchIysIntegrator } from './iysIntegrator';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 const BENCHMARKS: Record<string, (stack: Stack) => Promise<string[]>> = {
   messages: (stack) => benchMessages(stack, env('BENCH_MESSAGES', 300), env('BENCH_CONCURRENCY', 20)),
+  iys: (stack) => benchIysIntegrator(stack, env('BENCH_IYS_PEOPLE', 2500), env('BENCH_IYS_BATCH_DELAY_MS', 1000)),
   customerData: (stack) => benchCustomerData(stack, { events: env('BENCH_EVENTS', 50_000), profiles: env('BENCH_PROFILES', 100_000), concurrency: env('BENCH_CONCURRENCY', 2) }),
 };
 

@@ -41,12 +41,16 @@ export function createIysOutboxActivities({ db, iys }: IysOutboxDeps) {
 
     async iysOutboxSubmitBatches(input: { appId: string; roundKey: string; changeIds: string[] }): Promise<SubmittedBatch[]> {
       const settings = await activeSettings(input.appId);
+      // Switched to sync since the round was planned: it is planned again, record by record against İYS.
+      if (settings.mode !== 'integrator') return [];
       return submitRound(db, iys.forApp(input.appId, settings), input.appId, input.roundKey, input.changeIds);
     },
 
+    /** Also after the mode was switched off: these lists were sent, and their answers belong in the record. */
     async iysOutboxCollectBatch(input: { appId: string; batchId: string }) {
-      const settings = await activeSettings(input.appId);
-      return collectBatch(db, iys.forApp(input.appId, settings), input.batchId);
+      const settings = await iysSettingsOf(db, input.appId);
+      if (settings.iysCode === undefined || settings.brandCode === undefined) throw ApplicationFailure.nonRetryable(`app ${input.appId} has no İYS brand`, OUTBOX_PAUSED);
+      return collectBatch(db, iys.forApp(input.appId, { ...settings, mode: 'integrator', iysCode: settings.iysCode, brandCode: settings.brandCode }), input.batchId);
     },
   };
 }

@@ -10,7 +10,7 @@
  */
 import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { hasRefs, mergeRefs, noRefs, type OutboxRefs } from '../iys/outbox/refs';
+import { hasRefs, mergeRefs, noRefs, unionRefs, type OutboxRefs } from '../iys/outbox/refs';
 
 export const wakeOutboxSignal = defineSignal<[Partial<OutboxRefs>]>('wake');
 
@@ -39,7 +39,7 @@ const SINGLE_MAX = 20;
 const SLICE = 100;
 const IDLE_BEFORE_EXIT = '10 minutes';
 const BATCH_POLL_MS = 60_000;
-const BATCH_MAX_POLLS = 60;
+const BATCH_POLL_MAX_MS = 600_000;
 const PAUSED = 'IysOutboxPaused';
 
 // İYS calls are retried until İYS answers: no attempt or time limit, at most 10 minutes apart.
@@ -63,6 +63,26 @@ export async function iysOutbox(input: OutboxInput): Promise<OutboxTotals> {
     totals.skipped += c.skipped ?? 0;
   };
 
+  /** A large round as İYS batches: submitted, then each asked for its answers after İYS's delay until none is queued. */
+  async function sendAsBatches(changeIds: string[], firstPollMs: number): Promise<void> {
+    const batches = await iys.iysOutboxSubmitBatches({ appId, roundKey: `${workflowInfo().runId}:${totals.rounds}`, changeIds });
+    state = 'waiting_for_batch';
+    // İYS's clock and ours differ a little: a first look can come just early. Look again after a minute, or sooner when İYS is quicker (a simulator).
+    const pollMs = Math.min(BATCH_POLL_MS, Math.max(1000, firstPollMs));
+    // Nothing went out (every item refused for now, or the mode changed under the round): wait before planning again, not a hot loop.
+    if (batches.length === 0) await sleep(pollMs);
+    for (const b of batches) {
+      await sleep(Math.max(0, b.submittedAt + firstPollMs - Date.now()));
+      // İYS answers every item of a list it took; sending a queued item again would put a second copy in its queue, so we keep asking.
+      for (let wait = pollMs; ; wait = Math.min(wait * 2, BATCH_POLL_MAX_MS)) {
+        const got = await iys.iysOutboxCollectBatch({ appId, batchId: b.batchId });
+        add(got);
+        if (got.queued === 0) break;
+        await sleep(wait);
+      }
+    }
+  }
+
   async function drain(work: OutboxRefs): Promise<void> {
     for (;;) {
       const round = await iys.iysOutboxPlan({ appId, refs: work });
@@ -71,22 +91,11 @@ export async function iysOutbox(input: OutboxInput): Promise<OutboxTotals> {
       state = 'sending';
       if (round.mode === 'sync' || round.changeIds.length <= SINGLE_MAX) {
         for (let i = 0; i < round.changeIds.length; i += SLICE) add(await iys.iysOutboxSendSingles({ appId, changeIds: round.changeIds.slice(i, i + SLICE) }));
-        continue;
+      } else {
+        await sendAsBatches(round.changeIds, round.firstPollMs);
       }
-      const batches = await iys.iysOutboxSubmitBatches({ appId, roundKey: `${workflowInfo().runId}:${totals.rounds}`, changeIds: round.changeIds });
-      state = 'waiting_for_batch';
-      // İYS's clock and ours differ a little: a first look can come just early. Look again after a minute, or sooner when İYS is quicker (a simulator).
-      const pollMs = Math.min(BATCH_POLL_MS, Math.max(1000, round.firstPollMs));
-      for (const b of batches) {
-        await sleep(Math.max(0, b.submittedAt + round.firstPollMs - Date.now()));
-        for (let poll = 1; ; poll++) {
-          const got = await iys.iysOutboxCollectBatch({ appId, batchId: b.batchId });
-          add(got);
-          // Items still queued after the last look get no outcome: the next round plans them again.
-          if (got.queued === 0 || poll >= BATCH_MAX_POLLS) break;
-          await sleep(pollMs);
-        }
-      }
+      // A long drain (a big import, steady traffic) starts a fresh history before Temporal's limits, carrying what is left.
+      if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof iysOutbox>({ appId, refs: unionRefs(work, waiting), totals });
     }
   }
 

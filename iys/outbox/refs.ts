@@ -12,9 +12,16 @@ export interface OutboxRefs {
 export const noRefs = (): OutboxRefs => ({ changeIds: [], writeIds: [], sweep: false });
 
 export function mergeRefs(into: OutboxRefs, more: Partial<OutboxRefs>): void {
-  for (const id of more.changeIds ?? []) if (!into.changeIds.includes(id)) into.changeIds.push(id);
-  for (const id of more.writeIds ?? []) if (!into.writeIds.includes(id)) into.writeIds.push(id);
+  into.changeIds = [...new Set([...into.changeIds, ...(more.changeIds ?? [])])];
+  into.writeIds = [...new Set([...into.writeIds, ...(more.writeIds ?? [])])];
   into.sweep ||= more.sweep ?? false;
+}
+
+export function unionRefs(a: OutboxRefs, b: OutboxRefs): OutboxRefs {
+  const out = noRefs();
+  mergeRefs(out, a);
+  mergeRefs(out, b);
+  return out;
 }
 
 export const hasRefs = (r: OutboxRefs): boolean => r.changeIds.length > 0 || r.writeIds.length > 0 || r.sweep;

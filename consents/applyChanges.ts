@@ -17,6 +17,7 @@ import type { Db } from '../data/db';
 import type { ConsentAuditDoc, ConsentSnapshot } from '../data/models/consentAudit';
 import type { ConsentActor, ConsentChangeDoc, ConsentOrigin } from '../data/models/consentChanges';
 import type { ConsentSummary, ProfileDoc } from '../data/models/profiles';
+import { insertAllMissing } from '../data/insertMissing';
 import { retryTransient } from '../data/transient';
 import { normalizeRecipient, type ConsentType } from '../iys/consent';
 import { forEachLimit } from '../lib/forEachLimit';
@@ -53,7 +54,6 @@ export interface ApplyContext {
 
 const targetKey = (r: ChangeTarget) => (r.profileId !== undefined ? `id:${r.profileId}` : `x:${r.externalId}`);
 
-const CHUNK = 1000;
 
 /** The address a consent of this type is for: the msisdn for MESAJ and ARAMA, the e-mail for EPOSTA. */
 export function recipientOf(profile: Pick<ProfileDoc, 'msisdn' | 'email'>, type: ConsentType): string | undefined {
@@ -195,7 +195,7 @@ async function insertChanges(db: Db, appId: string, accepted: Accepted[], ctx: A
     return changeDoc(appId, a, ++head.seq, ctx, writeId);
   });
 
-  const taken = (await insertAll(db.consentChanges.collection, fresh.map((i) => docs[i]!))).map((k) => fresh[k]!);
+  const taken = (await insertAllMissing(db.consentChanges.collection, fresh.map((i) => docs[i]!))).map((k) => fresh[k]!);
   for (const i of taken) {
     // Taken by another writer (not by an earlier try of this one): next free seq.
     const existing = await db.consentChanges.findOne({ _id: docs[i]!._id }, { writeId: 1 }).lean();
@@ -203,7 +203,7 @@ async function insertChanges(db: Db, appId: string, accepted: Accepted[], ctx: A
     for (let seq = docs[i]!.seq; ; ) {
       seq = (await probeHead(db, appId, docs[i]!.type, docs[i]!.recipient, seq, writeId)).seq + 1;
       const doc = changeDoc(appId, accepted[i]!, seq, ctx, writeId);
-      if ((await insertAll(db.consentChanges.collection, [doc])).length === 0) {
+      if ((await insertAllMissing(db.consentChanges.collection, [doc])).length === 0) {
         docs[i] = doc;
         break;
       }
@@ -227,7 +227,7 @@ async function insertAudit(db: Db, appId: string, accepted: Accepted[], ctx: App
     after: snapshot(a.after), origin: ctx.origin, actor: ctx.actor, at,
   }));
   // The ids are this write's own, so a duplicate can only be an earlier try of the same write.
-  await insertAll(db.consentAudit.collection, docs);
+  await insertAllMissing(db.consentAudit.collection, docs);
 }
 
 async function updateSummaries(db: Db, accepted: Accepted[]): Promise<void> {
@@ -240,30 +240,4 @@ async function updateSummaries(db: Db, accepted: Accepted[]): Promise<void> {
   await forEachLimit([...byProfile.entries()], 4, async ([profileId, set]) => {
     await retryTransient(() => db.profiles.updateOne({ _id: profileId }, { $set: set }));
   });
-}
-
-interface RawCollection {
-  insertMany(docs: object[], opts: { ordered: boolean }): Promise<unknown>;
-}
-
-/** Inserts in chunks, retrying transient failures; answers the positions whose `_id` already existed. */
-async function insertAll(collection: RawCollection, docs: object[]): Promise<number[]> {
-  const duplicates: number[] = [];
-  for (let start = 0; start < docs.length; start += CHUNK) {
-    const chunk = docs.slice(start, start + CHUNK);
-    const dupes = await retryTransient(async () => {
-      try {
-        await collection.insertMany(chunk, { ordered: false });
-        return [];
-      } catch (err) {
-        const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
-        const list = (Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : []) as { index: number; code: number }[];
-        // Anything but duplicates (or no per-item detail) is the whole call's failure: retried when transient, else thrown.
-        if (list.length === 0 || list.some((e) => e.code !== 11000)) throw err;
-        return list.map((e) => e.index);
-      }
-    });
-    duplicates.push(...dupes.map((i) => start + i));
-  }
-  return duplicates;
 }

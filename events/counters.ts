@@ -10,8 +10,7 @@
 import type { Db } from '../data/db';
 import { counterId, type EventCounterDoc } from '../data/models/eventCounters';
 import type { EventDoc } from '../data/models/events';
-import { insertMissing } from '../data/insertMissing';
-import { retryTransient } from '../data/transient';
+import { insertAllMissing } from '../data/insertMissing';
 
 export const DAY_MS = 86_400_000;
 
@@ -35,7 +34,7 @@ export function countersOf(events: Counted[]): EventCounterDoc[] {
 
 /** Inserts counters, skipping those that exist already (written by an earlier attempt). */
 export async function insertCounters(db: Db, counters: EventCounterDoc[]): Promise<void> {
-  await retryTransient(() => insertMissing(db.eventCounters.collection, counters));
+  await insertAllMissing(db.eventCounters.collection, counters);
 }
 
 /**

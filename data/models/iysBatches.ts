@@ -13,6 +13,8 @@ export interface IysBatchDoc {
   submittedAt: Date;
   /** The change of each item, by the item's index in the request. */
   changeIds: string[];
+  /** Each change's writeId, by the same index: what its outcome is filed under. */
+  writeIds: string[];
 }
 
 export const iysBatchSchema = new Schema<IysBatchDoc>(
@@ -22,6 +24,7 @@ export const iysBatchSchema = new Schema<IysBatchDoc>(
     requestId: { type: String, required: true },
     submittedAt: { type: Date, required: true },
     changeIds: { type: [String], required: true },
+    writeIds: { type: [String], required: true },
   },
   { versionKey: false },
 );

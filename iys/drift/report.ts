@@ -7,7 +7,7 @@
 import type { Db } from '../../data/db';
 import type { DriftItem, IysDriftChunkDoc, IysDriftReportDoc } from '../../data/models/iysDrift';
 import type { ProfileDoc } from '../../data/models/profiles';
-import { insertMissing } from '../../data/insertMissing';
+import { insertAllMissing } from '../../data/insertMissing';
 import { retryTransient } from '../../data/transient';
 import { DRIFT_KINDS, type DriftKind } from '../../domain/iysSync';
 import { localId, scopedId } from '../../lib/ids';
@@ -35,7 +35,7 @@ function chunkWriter(db: Db, appId: string, reportId: string, attempt: number) {
     const items = buffers.get(kind)!.splice(0);
     if (items.length === 0) return;
     const doc: IysDriftChunkDoc = { _id: driftChunkId(appId, reportId, attempt, kind, written[kind]++), appId, items };
-    await retryTransient(() => insertMissing(db.iysDriftChunks.collection, [doc]));
+    await insertAllMissing(db.iysDriftChunks.collection, [doc]);
   };
   return {
     counts, written,

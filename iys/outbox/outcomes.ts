@@ -2,8 +2,7 @@
 import type { Db } from '../../data/db';
 import type { ConsentChangeDoc } from '../../data/models/consentChanges';
 import type { IysOutcomeDoc } from '../../data/models/iysOutcomes';
-import { insertMissing } from '../../data/insertMissing';
-import { retryTransient } from '../../data/transient';
+import { insertAllMissing } from '../../data/insertMissing';
 import { IysError } from '../client';
 import type { Consent, HsSource } from '../consent';
 import { formatIysDate } from '../dates';
@@ -26,10 +25,7 @@ export function outcomeOf(change: Pick<ConsentChangeDoc, '_id' | 'appId' | 'writ
 
 /** Inserts outcomes; one recorded by an earlier try of the same work stays as it is. */
 export async function recordOutcomes(db: Db, docs: IysOutcomeDoc[]): Promise<void> {
-  for (let i = 0; i < docs.length; i += 1000) {
-    const chunk = docs.slice(i, i + 1000);
-    await retryTransient(() => insertMissing(db.iysOutcomes.collection, chunk));
-  }
+  await insertAllMissing(db.iysOutcomes.collection, docs);
 }
 
 /** The İYS consent a stored change stands for. */

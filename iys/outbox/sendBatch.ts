@@ -33,7 +33,7 @@ export async function submitRound(db: Db, client: IysClient, appId: string, roun
     const s = submissions[0];
     if (!s) continue;
     try {
-      await db.iysBatches.create({ _id: batchId, appId, requestId: s.requestId, submittedAt: new Date(s.submittedAt), changeIds: s.rows.map((row) => changes[row]!._id) });
+      await db.iysBatches.create({ _id: batchId, appId, requestId: s.requestId, submittedAt: new Date(s.submittedAt), changeIds: s.rows.map((row) => changes[row]!._id), writeIds: s.rows.map((row) => changes[row]!.writeId) });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
@@ -47,12 +47,9 @@ export async function collectBatch(db: Db, client: IysClient, batchId: string): 
   const batch = await db.iysBatches.findOne({ _id: batchId }).lean();
   if (!batch) throw new Error(`no İYS batch ${batchId}`);
   const results = await client.batchResults({ requestId: batch.requestId, submittedAt: batch.submittedAt.getTime(), rows: batch.changeIds.map((_, i) => i) });
-  const changes = new Map<string, Pick<ConsentChangeDoc, '_id' | 'appId' | 'writeId'>>(batch.changeIds.map((id) => [id, { _id: id, appId: batch.appId, writeId: '' }]));
-  const writeIds = await db.consentChanges.find({ _id: { $in: batch.changeIds } }, { writeId: 1 }).lean();
-  for (const w of writeIds) changes.get(w._id)!.writeId = w.writeId;
   const counts = { delivered: 0, rejected: 0, queued: 0 };
   const outcomes = results.flatMap((r) => {
-    const change = changes.get(batch.changeIds[r.row]!)!;
+    const change: Pick<ConsentChangeDoc, '_id' | 'appId' | 'writeId'> = { _id: batch.changeIds[r.row]!, appId: batch.appId, writeId: batch.writeIds[r.row]! };
     if (r.status === 'success') {
       counts.delivered++;
       return [outcomeOf(change, 'batch', { transactionId: r.transactionId }, batch.requestId)];

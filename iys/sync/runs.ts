@@ -1,7 +1,7 @@
 /** The history of an app's sync runs: one record per run, inserted at its start and completed once at its end. */
 import type { Db } from '../../data/db';
 import type { IysSyncRunDoc } from '../../data/models/iysSync';
-import { insertMissing } from '../../data/insertMissing';
+import { insertAllMissing } from '../../data/insertMissing';
 import { retryTransient } from '../../data/transient';
 import { noCounts, type SyncRunEnd } from '../../domain/iysSync';
 import { scopedId } from '../../lib/ids';
@@ -18,7 +18,7 @@ export const syncRunDocId = (appId: string, runId: string) => scopedId(appId, ru
 /** Idempotent: a retried start finds its record there already. */
 export async function startRun(db: Db, r: RunRef, now = Date.now()): Promise<void> {
   const doc: IysSyncRunDoc = { _id: syncRunDocId(r.appId, r.runId), ...r, status: 'running', startedAt: new Date(now), pages: 0, counts: noCounts() };
-  await retryTransient(() => insertMissing(db.iysSyncRuns.collection, [doc]));
+  await insertAllMissing(db.iysSyncRuns.collection, [doc]);
 }
 
 export async function finishRun(db: Db, r: RunRef & SyncRunEnd, now = Date.now()): Promise<void> {

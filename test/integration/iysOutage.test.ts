@@ -4,11 +4,10 @@
  * Temporal's time-skipping test server, so the 6 hours are workflow time and the retries'
  * timers are what is skipped; the activities, FerretDB and the İYS simulator are real.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { applyConsentChanges } from '../../consents/applyChanges';
 import { connectDb, type Db } from '../../data/db';
-import { resolveTimeSkippingServer } from '../../infra/tools';
 import { loadConfig } from '../../config';
 import { upsertProfile } from '../../profiles/upsertProfile';
 import { DEFAULT_USER } from '../../simulators/iys/options';
@@ -17,6 +16,7 @@ import { iysOutbox, wakeOutboxSignal } from '../../workflows/iysOutbox';
 import { outboxWorkflowId } from '../../iys/outbox/refs';
 import { activitiesFromConfig, workflowsPath } from '../../worker';
 import { testDbUri } from '../support/testDb';
+import { startTimeSkipping } from '../support/timeSkipping';
 import { recordIysViolations } from '../support/iysViolations';
 
 let env: TestWorkflowEnvironment;
@@ -24,8 +24,7 @@ let db: Db;
 let iys: IysSimulator;
 
 beforeAll(async () => {
-  const server = await resolveTimeSkippingServer();
-  env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server.path } } } : {});
+  env = await startTimeSkipping();
   db = await connectDb(testDbUri('iysoutage'));
   iys = await startIysSimulator({ batchDelayMs: 200, changesLagMs: 0 });
 });

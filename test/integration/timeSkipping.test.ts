@@ -3,11 +3,10 @@
  * real activities against FerretDB and the simulators: the workflow's durable timer, not
  * a shortened setting, is what is skipped.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { connectDb, type Db } from '../../data/db';
-import { resolveTimeSkippingServer } from '../../infra/tools';
 import { upsertProfile } from '../../profiles/upsertProfile';
 import { startPushSimulator, type PushSimulator } from '../../simulators/pushSimulator';
 import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
@@ -16,6 +15,7 @@ import { activitiesFromConfig, workflowsPath } from '../../worker';
 import { loadConfig } from '../../config';
 import { messageDocId } from '../../lib/ids';
 import { testDbUri } from '../support/testDb';
+import { startTimeSkipping } from '../support/timeSkipping';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -23,8 +23,7 @@ let push: PushSimulator;
 let sms: SmsSimulator;
 
 beforeAll(async () => {
-  const server = await resolveTimeSkippingServer();
-  env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server.path } } } : {});
+  env = await startTimeSkipping();
   db = await connectDb(testDbUri('timeskip'));
   push = await startPushSimulator({ receiptUrl: 'http://127.0.0.1:9/unused' });
   sms = await startSmsSimulator();

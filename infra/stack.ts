@@ -141,10 +141,12 @@ export async function startMongo(opts: StackOptions): Promise<Started> {
   if (ferret) {
     const port = opts.ports?.mongo ?? (await freePort());
     const dir = path.join(opts.dataDir, 'ferretdb');
-    const proc = startProcess('ferretdb', ferret.path, ['--listen-addr', `127.0.0.1:${port}`, '--sqlite-dir', dir], { logDir: opts.dataDir });
+    // ROTA_FERRETDB_PLAIN=1 runs FerretDB without Rota's front (no per-document atomicity, no `_id` index): only to show what the front fixes.
+    const plain = env.ROTA_FERRETDB_PLAIN === '1' ? ['--atomic-writes=false', '--id-index=false'] : [];
+    const proc = startProcess('ferretdb', ferret.path, ['--listen-addr', `127.0.0.1:${port}`, '--sqlite-dir', dir, ...plain], { logDir: opts.dataDir });
     const uri = `mongodb://127.0.0.1:${port}/rota`;
     await waitUntilReady(proc, 'FerretDB', () => mongoReady(uri));
-    return { source: 'tool', address: uri, description: `MongoDB wire: FerretDB ${FERRETDB_VERSION} over SQLite (${sourceText(ferret)}) at ${uri}`, stop: () => proc.stop() };
+    return { source: 'tool', address: uri, description: `MongoDB wire: FerretDB ${FERRETDB_VERSION} over SQLite${plain.length ? ' (plain: no atomic writes, no _id index)' : ''} (${sourceText(ferret)}) at ${uri}`, stop: () => proc.stop() };
   }
   try {
     const { MongoMemoryServer } = await import('mongodb-memory-server-core');

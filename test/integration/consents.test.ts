@@ -3,7 +3,7 @@
  * ordered change list and the audit log written with each change, the send gate reading
  * the profile's consents through a real message workflow, bulk import, and erasure.
  */
-import { formatIysDate } from '../../iys/dates';
+import { formatIysDate, parseIysDate } from '../../iys/dates';
 import { ERASED } from '../../profiles/eraseProfile';
 import { parseApiKey, saveApiKey } from '../../tenants/apiKeys';
 import { finalMessage, startHarness, type Harness } from '../support/harness';
@@ -93,13 +93,19 @@ test('HS_2015 consents carry their fixed date and are accepted', async () => {
 
 test('an older consentDate never overwrites a newer one; the same consent again is unchanged; RET on RET is not applied', async () => {
   await profile('mehmet');
-  expect((await put('mehmet', 'MESAJ', onay(-2 * HOUR))).status).toBe(200);
+  // One body, sent twice: `onay(-2 * HOUR)` called again would be dated by the clock at that call, a second
+  // later once a second boundary passes, and a newer ONAY is a change of its own (stored), not the same consent.
+  const given = onay(-2 * HOUR);
+  expect((await put('mehmet', 'MESAJ', given)).status).toBe(200);
   const stale = await put('mehmet', 'MESAJ', ret(-3 * HOUR));
   expect(stale.status).toBe(409);
   expect(stale.body.error).toMatchObject({ code: 'stale_consent', details: [{ path: 'body.consentDate' }] });
-  const again = await put('mehmet', 'MESAJ', onay(-2 * HOUR));
+  const again = await put('mehmet', 'MESAJ', given);
   expect(again.status).toBe(200);
   expect(again.body.outcome).toBe('unchanged');
+  // The same instant written the other way (ISO-8601) is the same consent too.
+  const iso = new Date(parseIysDate(given.consentDate)!).toISOString().replace('.000Z', '+00:00');
+  expect((await put('mehmet', 'MESAJ', { ...given, consentDate: iso })).body.outcome).toBe('unchanged');
 
   expect((await put('mehmet', 'MESAJ', ret(-HOUR))).status).toBe(200);
   const twice = await put('mehmet', 'MESAJ', ret(-HOUR / 2));

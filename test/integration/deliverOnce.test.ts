@@ -50,7 +50,8 @@ test('while one attempt holds the lease, another does not call the provider', as
       release = () => resolve({ providerMessageId: 'slow' });
     });
   const first = deliverOnce(db, spec('d3'), slow);
-  await new Promise((r) => setTimeout(r, 200));
+  // The provider is called once the lease is stored: from then on the first attempt holds it, however slow the database.
+  while (calls === 0) await new Promise((r) => setImmediate(r));
   await expect(deliverOnce(db, spec('d3'), slow)).rejects.toThrow(/in flight/);
   release();
   expect(await first).toEqual({ sent: true });

@@ -81,9 +81,11 @@ test('an older İYS movement never overwrites a newer local consent; an unknown 
 test('a first RET, a RET on a RET and a line closure with an unchanged date are İYS state to mirror, not refused as for a provider', async () => {
   await profile('mirror', '+905321230003');
   h.iys!.citizen({ recipient: '+905321230003', type: 'ARAMA', status: 'RET', source: 'IYS_CM', consentDate: iysAt(-5 * 24 * HOUR) });
-  h.iys!.citizen({ recipient: '+905321230003', type: 'MESAJ', status: 'ONAY', source: 'IYS_WEB', consentDate: iysAt(-2 * HOUR) });
+  // The line closure keeps the ONAY's date: one date for both, not two reads of the clock that a second boundary can split.
+  const consentDate = iysAt(-2 * HOUR);
+  h.iys!.citizen({ recipient: '+905321230003', type: 'MESAJ', status: 'ONAY', source: 'IYS_WEB', consentDate });
   publishMovements(h);
-  h.iys!.citizen({ recipient: '+905321230003', type: 'MESAJ', status: 'RET', source: 'IYS_AHS_HAT_KAPATMA', consentDate: iysAt(-2 * HOUR) });
+  h.iys!.citizen({ recipient: '+905321230003', type: 'MESAJ', status: 'RET', source: 'IYS_AHS_HAT_KAPATMA', consentDate });
   publishMovements(h);
 
   const run = await runSyncNow(app);

@@ -1,9 +1,12 @@
 /**
  * Nothing lost, nothing twice when a worker dies mid-sync: the worker runs as its own
  * process and is SIGKILLed after the page's changes and audit entries are written but
- * before the profiles' summaries and the cursor are; a new worker re-pulls the page and
- * completes that write. Every movement ends applied exactly once.
+ * before all the profiles' summaries and the cursor are; a new worker re-pulls the page and
+ * completes that write. Every movement ends applied exactly once. The first worker holds
+ * the page there by a test hook (activities/iysSync.ts), so the kill lands mid-page however
+ * fast the database is.
  */
+import { SYNC_HOLD_ENV } from '../../activities/iysSync';
 import { newProfileId } from '../../lib/ids';
 import { workerProcesses } from '../support/workerProcess';
 import { eventually, startHarness, type Harness } from '../support/harness';
@@ -23,6 +26,8 @@ afterEach(() => workers.killAll());
 afterAll(async () => h?.close());
 
 const N = 200;
+/** Summaries the first worker writes before it holds the page. */
+const HELD = 10;
 const msisdn = (i: number) => `+90532777${String(i).padStart(4, '0')}`;
 const planted = (i: number) => (i % 2 === 0 ? 'ONAY' : 'RET');
 
@@ -37,18 +42,20 @@ test('a worker killed between applying a page and storing the cursor: the page i
   }
   publishMovements(h);
 
-  const first = spawnWorker();
+  // This worker writes the summaries of the page's first HELD profiles, then holds every other profile write.
+  const first = workers.spawn(h, { [SYNC_HOLD_ENV]: String(HELD) });
   const before = await runIds(app);
   expect((await app.call('POST', '/v1/iys/sync/run')).status).toBe(202);
-  // Killed once the page's changes are in (one bulk insert, the last movement's change last): the audit entries and
-  // summaries (one update per profile, a couple of seconds on FerretDB) are then being written. Probed by `_id`, tightly.
-  const lastChange = `${app.appId}:MESAJ:${msisdn(N - 1)}:0000000001`;
-  await eventually(async () => h.db.consentChanges.findOne({ _id: lastChange }, { _id: 1 }).lean(), 120_000, 20);
+  // Summaries are written after the page's changes and audit entries: HELD of them means the page is held mid-way.
+  const summaries = () => h.db.profiles.countDocuments({ appId: app.appId, 'consents.MESAJ': { $exists: true } });
+  await eventually(async () => (await summaries()) === HELD, 120_000, 50);
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));
 
-  const summariesAtKill = await h.db.profiles.countDocuments({ appId: app.appId, 'consents.MESAJ': { $exists: true } });
-  expect(summariesAtKill).toBeLessThan(N); // killed mid-page, not after it
+  // Killed mid-page: every change and audit entry in, HELD summaries of N, no cursor.
+  expect(await h.db.consentChanges.countDocuments({ appId: app.appId, origin: 'iys_sync' })).toBe(N);
+  expect(await h.db.consentAudit.countDocuments({ appId: app.appId, origin: 'iys_sync' })).toBe(N);
+  expect(await summaries()).toBe(HELD);
   expect((await h.db.iysSyncState.findOne({ _id: `${app.appId}:iys-sync` }).lean())?.cursor).toBeUndefined();
 
   spawnWorker();

@@ -6,10 +6,10 @@ import type { Harness } from './harness';
 export function workerProcesses() {
   const running: ChildProcess[] = [];
   return {
-    /** A worker joining the harness (its database and task queue). */
-    spawn(h: Harness): ChildProcess {
+    /** A worker joining the harness (its database and task queue); `env` adds to its environment (test hooks). */
+    spawn(h: Harness, env: Record<string, string> = {}): ChildProcess {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../worker.ts')], {
-        env: { ...process.env, ...h.env, LOG_LEVEL: 'error' },
+        env: { ...process.env, ...h.env, LOG_LEVEL: 'error', ...env },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       running.push(child);

@@ -16,12 +16,20 @@ export interface AuditQuery {
 
 const encodeCursor = (e: Pick<ConsentAuditDoc, 'at' | '_id'>) => Buffer.from(JSON.stringify([e.at.getTime(), e._id])).toString('base64url');
 
+/** The largest time a Date holds (±8.64e15 ms); past it `new Date` is invalid and cannot be queried. */
+const MAX_TIME_MS = 8.64e15;
+
+/** Only what encodeCursor makes: a whole, representable millisecond time and a non-empty id. */
 function decodeCursor(cursor: string): { at: Date; id: string } {
+  let decoded: unknown;
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [unknown, unknown];
-    if (typeof at === 'number' && typeof id === 'string') return { at: new Date(at), id };
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString());
   } catch {
-    // answered below
+    decoded = undefined;
+  }
+  if (Array.isArray(decoded) && decoded.length === 2) {
+    const [at, id] = decoded as [unknown, unknown];
+    if (Number.isSafeInteger(at) && Math.abs(at as number) <= MAX_TIME_MS && typeof id === 'string' && id.length > 0) return { at: new Date(at as number), id };
   }
   throw new InvalidInputError([{ path: 'query.cursor', message: 'not a cursor this API returned' }]);
 }

@@ -24,6 +24,10 @@ export const DEFAULT_IYS_SETTINGS: IysSettings = { mode: 'off', syncIntervalMinu
 
 const code = z.number().int().min(1).max(99_999_999);
 
+/**
+ * An app names its brand (`iysCode`, `brandCode`) here, and may name only a brand the
+ * platform administrator assigned to it (tenants/iysBrands.ts).
+ */
 export const iysSettingsSchema = z
   .object({
     mode: z.enum(IYS_MODES),
@@ -33,11 +37,22 @@ export const iysSettingsSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (s.mode === 'off') return;
+    const given = (['iysCode', 'brandCode'] as const).filter((field) => s[field] !== undefined);
     for (const field of ['iysCode', 'brandCode'] as const) {
-      if (s[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required when mode is ${s.mode}` });
+      if (s[field] !== undefined) continue;
+      if (s.mode !== 'off') ctx.addIssue({ code: 'custom', path: [field], message: `required when mode is ${s.mode}` });
+      else if (given.length) ctx.addIssue({ code: 'custom', path: [field], message: 'iysCode and brandCode name a brand together' });
     }
   });
+
+/** A brand of the deployment's İYS account, as the platform administrator assigns it. */
+export const iysBrandBody = z.strictObject({ iysCode: code, brandCode: code });
+
+export const iysBrandView = z.object({ appId: z.string(), iysCode: z.number(), brandCode: z.number(), assignedAt: z.iso.datetime() });
+
+export const toIysBrandView = (b: { appId: string; iysCode: number; brandCode: number; assignedAt: Date }) => ({
+  appId: b.appId, iysCode: b.iysCode, brandCode: b.brandCode, assignedAt: b.assignedAt.toISOString(),
+});
 
 /** The app's settings, defaults filled in. */
 export async function iysSettingsOf(db: Db, appId: string): Promise<IysSettings> {

@@ -1,6 +1,7 @@
 import type { DeliveryDoc } from '../data/models/deliveries';
 import type { MessageDoc } from '../data/models/messages';
-import { OUTCOME_TEXT, type MessageStep } from '../domain/messages';
+import { OUTCOME_TEXT, type Channel, type MessageStep } from '../domain/messages';
+import { publicProviderError, publicSkipReason } from './providerErrors';
 import type { MessageView } from './schemas';
 import { localId } from '../lib/ids';
 
@@ -21,7 +22,7 @@ export function toMessageView(m: MessageDoc, deliveries: DeliveryDoc[]): Message
     outcome: OUTCOME_TEXT[m.status],
     fallbackAfterSeconds: m.fallbackTimeoutMs / 1000,
     timeline,
-    skipped: m.reasons,
+    skipped: Object.fromEntries(Object.entries(m.reasons).map(([channel, reason]) => [channel, publicSkipReason(channel as Channel, reason)])),
     deliveries: deliveries.map((d) => ({
       channel: d.channel,
       state: d.state,
@@ -33,7 +34,7 @@ export function toMessageView(m: MessageDoc, deliveries: DeliveryDoc[]): Message
       },
       attempts: d.attempts,
       ...(d.sentAt ? { sentAt: d.sentAt.toISOString() } : {}),
-      ...(d.error ? { error: d.error } : {}),
+      ...(d.error ? { error: publicProviderError(d.channel, d.error) } : {}),
     })),
     createdAt: m.createdAt.toISOString(),
   };

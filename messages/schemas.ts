@@ -32,7 +32,7 @@ export const messageViewSchema = z.object({
   outcome: z.string().describe('the status in words, e.g. "delivered by push" or "SMS sent after push timeout"'),
   fallbackAfterSeconds: z.number(),
   timeline: z.array(z.object({ step: z.enum(MESSAGE_STEPS), at: z.iso.datetime() })),
-  skipped: z.record(z.string(), z.string()).describe('why a channel was not used, by channel'),
+  skipped: z.record(z.string(), z.string()).describe('why a channel was not used, by channel; a provider failure as `provider_rejected: push 4xx UNREGISTERED`'),
   deliveries: z.array(
     z.object({
       channel: z.enum(CHANNELS),
@@ -45,7 +45,14 @@ export const messageViewSchema = z.object({
       }),
       attempts: z.number(),
       sentAt: z.iso.datetime().optional(),
-      error: z.string().optional(),
+      error: z
+        .object({
+          provider: z.string().describe('push, sms or smtp'),
+          status: z.string().optional().describe("the provider's HTTP status class (4xx, 5xx); absent when it gave no answer"),
+          code: z.string().describe("the provider's error code (e.g. UNREGISTERED), else http_<status>, timeout, unreachable or error"),
+        })
+        .optional()
+        .describe("why the provider refused; its address and raw answer are in the worker's records, not shown here"),
     }),
   ),
   createdAt: z.iso.datetime(),

@@ -37,6 +37,32 @@ export async function saveApiKey(db: Db, input: { appId: string; name: string; r
   return key;
 }
 
+export type RevokeOutcome = 'revoked' | 'not_found' | 'last_admin';
+
+/**
+ * Revokes a key of `appId`, unless it is the app's last admin key: then nothing else could
+ * create or revoke keys for the app. Two revocations of the last two admin keys at once must
+ * not both go, so an admin key is first marked as going, and only then are the admin keys
+ * not marked counted: of two concurrent revocations, the later count sees the earlier mark,
+ * so at most one finds another admin key left (both may find none and refuse; a retry then
+ * succeeds). A refused revocation takes its mark back.
+ */
+export async function revokeApiKey(db: Db, appId: string, keyId: string): Promise<RevokeOutcome> {
+  const key = await db.apiKeys.findOne({ _id: keyId, appId }, { roles: 1 }).lean();
+  if (!key) return 'not_found';
+  if (key.roles.includes('admin')) {
+    const marked = await db.apiKeys.updateOne({ _id: keyId, appId }, { $set: { revokingAt: new Date() } });
+    if (marked.matchedCount === 0) return 'not_found';
+    const othersLeft = await db.apiKeys.countDocuments({ appId, roles: 'admin', revokingAt: { $exists: false } });
+    if (othersLeft === 0) {
+      await db.apiKeys.updateOne({ _id: keyId, appId }, { $unset: { revokingAt: 1 } });
+      return 'last_admin';
+    }
+  }
+  const { deletedCount } = await db.apiKeys.deleteOne({ _id: keyId, appId });
+  return deletedCount === 0 ? 'not_found' : 'revoked';
+}
+
 export async function verifyApiKey(db: Db, key: string): Promise<VerifiedKey | undefined> {
   const parsed = parseApiKey(key);
   if (!parsed) return undefined;

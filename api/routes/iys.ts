@@ -1,12 +1,21 @@
-/** `/v1/iys/settings`: an app's İYS mode and brand. Admins change them; compliance reads them. */
+/**
+ * `/v1/iys/settings`: an app's İYS mode and brand. Admins change them, to a brand the platform
+ * administrator assigned to the app (`POST /v1/apps/{id}/iys-brands`); compliance reads them.
+ */
 import { appIdOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, errorBodySchema } from '../errors';
 import { route } from '../routing';
-import { iysSettingsOf, iysSettingsSchema } from '../../iys/appSettings';
+import { iysBrandView, iysSettingsOf, iysSettingsSchema, toIysBrandView } from '../../iys/appSettings';
 import { afterIysSettingsChange } from '../../iys/modeChange';
 import { outboxStatus } from '../../iys/outbox/status';
+import { iysBrandHolder, iysBrandsOf } from '../../tenants/iysBrands';
 import { z } from 'zod';
+
+const brandFields = (message: string) => [{ path: 'body.brandCode', message }, { path: 'body.iysCode', message }];
+
+/** A brand another app holds: neither assigned to a second app nor set by one. */
+export const iysBrandTaken = () => new ApiError(409, 'iys_brand_taken', 'this İYS brand belongs to another app', brandFields('the brand is assigned to another app'));
 
 export function iysRoutes(deps: ApiDeps) {
   const { db, config } = deps;
@@ -26,16 +35,33 @@ export function iysRoutes(deps: ApiDeps) {
       responses: {
         200: { description: 'the new settings, in effect', schema: iysSettingsSchema },
         400: { description: 'invalid settings (the field is named)', schema: errorBodySchema },
-        409: { description: 'İYS is not configured for this deployment (IYS_URL, IYS_USERNAME, IYS_PASSWORD)', schema: errorBodySchema },
+        403: { description: 'the brand is not assigned to this app (the platform administrator assigns brands)', schema: errorBodySchema },
+        409: { description: 'the brand belongs to another app; or İYS is not configured for this deployment (IYS_URL, IYS_USERNAME, IYS_PASSWORD)', schema: errorBodySchema },
       },
       handler: async ({ body, req, res }) => {
         const appId = appIdOf(req);
         if (body.mode !== 'off' && !(config.IYS_URL && config.IYS_USERNAME && config.IYS_PASSWORD)) {
           throw new ApiError(409, 'iys_not_configured', 'İYS is not configured for this deployment: set IYS_URL, IYS_USERNAME and IYS_PASSWORD', [{ path: 'body.mode', message: 'needs İYS credentials' }]);
         }
+        // Brands are never taken back from an app, so a brand held now is still held when the settings are written.
+        if (body.iysCode !== undefined && body.brandCode !== undefined) {
+          const holder = await iysBrandHolder(db, appId, { iysCode: body.iysCode, brandCode: body.brandCode });
+          if (holder === 'other_app') throw iysBrandTaken();
+          if (holder === 'none') {
+            throw new ApiError(403, 'iys_brand_not_assigned', 'this İYS brand is not assigned to this app: the platform administrator assigns brands (POST /v1/apps/{id}/iys-brands)', brandFields('not assigned to this app'));
+          }
+        }
         await db.apps.updateOne({ _id: appId }, { $set: { 'settings.iys': body } });
         await afterIysSettingsChange(deps, appId, body);
         res.json(body);
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/iys/brands', tag: 'iys', access: 'compliance',
+      summary: 'The İYS brands assigned to this app, the ones its settings may name',
+      responses: { 200: { description: 'the brands', schema: z.object({ brands: z.array(iysBrandView) }) } },
+      handler: async ({ req, res }) => {
+        res.json({ brands: (await iysBrandsOf(db, appIdOf(req))).map(toIysBrandView) });
       },
     }),
     route({

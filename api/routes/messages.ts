@@ -1,10 +1,10 @@
-import { ApiError } from '../errors';
+import { ApiError, errorBodySchema } from '../errors';
 import { appIdOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { route } from '../routing';
 import { acceptMessage, IdempotencyConflictError, ProfileNotFoundError } from '../../messages/acceptMessage';
 import { toMessageView } from '../../messages/messageView';
-import { recordReceipt } from '../../messages/recordReceipt';
+import { RECEIPT_CLOCK_SKEW_MS, recordReceipt } from '../../messages/recordReceipt';
 import { messageAcceptedSchema, messageCreateSchema, messageIdParams, messageViewSchema, receiptSchema } from '../../messages/schemas';
 import { verifyReceiptToken } from '../../lib/receiptTokens';
 import { messageDocId } from '../../lib/ids';
@@ -57,13 +57,22 @@ export function messageRoutes(deps: ApiDeps) {
       method: 'post', path: '/v1/receipts', tag: 'messages', access: 'public',
       summary: 'Device SDK: report a push as delivered or opened (authenticated by the receipt token in the payload)',
       body: receiptSchema,
-      responses: { 202: { description: 'recorded', schema: z.object({ accepted: z.literal(true) }) }, 401: { description: 'bad receipt token' }, 404: { description: 'no such message' } },
+      responses: {
+        202: { description: 'recorded', schema: z.object({ accepted: z.literal(true) }) },
+        400: { description: `invalid; or \`at\` before the message was accepted or in the future (by more than ${RECEIPT_CLOCK_SKEW_MS / 60_000} minutes of clock skew)`, schema: errorBodySchema },
+        401: { description: 'bad receipt token' },
+        404: { description: 'no such message' },
+      },
       handler: async ({ body, res }) => {
         if (!verifyReceiptToken(config.RECEIPT_SECRET, body.appId, body.messageId, body.token)) {
           throw new ApiError(401, 'unauthorized', 'invalid receipt token', [{ path: 'body.token', message: 'does not match the message' }]);
         }
-        const found = await recordReceipt(deps, { appId: body.appId, messageId: body.messageId, status: body.status, at: body.at ? new Date(body.at) : new Date() });
-        if (!found) throw new ApiError(404, 'not_found', `no message ${body.messageId}`);
+        const recorded = await recordReceipt(deps, { appId: body.appId, messageId: body.messageId, status: body.status, at: body.at ? new Date(body.at) : new Date() });
+        if (recorded.outcome === 'not_found') throw new ApiError(404, 'not_found', `no message ${body.messageId}`);
+        if (recorded.outcome === 'out_of_range') {
+          const message = `must be between ${recorded.earliest.toISOString()} (when the message was accepted, less the clock skew allowed) and ${recorded.latest.toISOString()} (now, plus the skew)`;
+          throw new ApiError(400, 'invalid_request', `body.at: ${message}`, [{ path: 'body.at', message }]);
+        }
         metrics.receipts.inc({ status: body.status });
         res.status(202).json({ accepted: true });
       },

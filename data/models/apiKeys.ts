@@ -9,6 +9,8 @@ export interface ApiKeyDoc {
   name: string;
   secretHash: string;
   roles: Role[];
+  /** Set while a revocation of an admin key checks that another admin key remains (tenants/apiKeys.ts). */
+  revokingAt?: Date;
   createdAt: Date;
 }
 
@@ -19,6 +21,7 @@ export const apiKeySchema = new Schema<ApiKeyDoc>(
     name: { type: String, required: true },
     secretHash: { type: String, required: true },
     roles: { type: [String], enum: ROLES, required: true },
+    revokingAt: Date,
   },
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );

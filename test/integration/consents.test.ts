@@ -259,6 +259,18 @@ describe('the audit log', () => {
     expect((await h.call('DELETE', '/v1/consents/audit')).status).toBe(404);
   });
 
+  test.each([
+    ['an out-of-range date', 'WzFlMjAsIngiXQ'], // [1e20,"x"]
+    ['a fractional date', Buffer.from('[1.5,"x"]').toString('base64url')],
+    ['an empty id', Buffer.from('[0,""]').toString('base64url')],
+    ['not JSON', 'bm90IGpzb24'],
+    ['not a pair', Buffer.from('{"at":1}').toString('base64url')],
+  ])('a cursor holding %s is a 400 naming query.cursor', async (_what, cursor) => {
+    const res = await h.call('GET', `/v1/consents/audit?cursor=${cursor}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['query.cursor']);
+  });
+
   test('erasing the profile keeps anonymised entries and the change list goes', async () => {
     await profile('silinecek', { msisdn: '+905327770000', email: 'silinecek@example.com' });
     await put('silinecek', 'MESAJ', onay(-2 * HOUR));

@@ -241,7 +241,7 @@ describe('the schedule through the API', () => {
   });
 
   test('a new interval reaches the schedule itself', async () => {
-    expect((await app.call('PUT', '/v1/iys/settings', { ...SYNC_SETTINGS, syncIntervalMinutes: 15 })).status).toBe(200);
+    expect((await app.call('PUT', '/v1/iys/settings', { ...SYNC_SETTINGS, ...app.brand, syncIntervalMinutes: 15 })).status).toBe(200);
     const schedule = await h.temporal.schedule.getHandle(`iys-sync:${app.appId}`).describe();
     expect(schedule.spec.intervals?.map((i) => i.every)).toEqual([15 * 60_000]);
     expect(schedule.action).toMatchObject({ workflowType: 'iysSyncRun', taskQueue: h.config.TEMPORAL_TASK_QUEUE });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { messageWorkflowId } from '../../workflows/pushWithSmsFallback';
 import { workflowsPath } from '../../worker';
 import { resolveTemporalCli } from '../../infra/tools';
+import { receiptToken } from '../../lib/receiptTokens';
 import { finalMessage, startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -113,6 +114,37 @@ test('provider 5xx storm: the push is retried and sent once', async () => {
   expect(msg.status).toBe('delivered_by_push');
   expect(msg.deliveries[0].attempts).toBe(4);
   expect(h.push.callsFor(id)).toBe(1); // the three faulted calls never reached the device
+});
+
+test("the message view names the provider's failure without its address or raw answer", async () => {
+  await profile('deadview', 'sim-unregistered-deadview');
+  const id = await send('deadview', { fallbackAfterSeconds: 3600, smsFallback: false });
+  const msg = await finalMessage(h, id);
+  expect(msg.deliveries).toEqual([expect.objectContaining({ channel: 'push', state: 'failed', error: { provider: 'push', status: '4xx', code: 'UNREGISTERED' } })]);
+  expect(msg.skipped.push).toBe('provider_rejected: push 4xx UNREGISTERED');
+  const text = JSON.stringify(msg);
+  for (const leak of [new URL(h.push.url).host, 'http', 'Requested entity', '{"error"', 'NOT_FOUND']) expect(text).not.toContain(leak);
+  // The raw answer is kept for the operator, not shown to the tenant.
+  expect((await h.db.deliveries.findOne({ appId: 'demo', messageId: id }).lean())!.error).toContain('Requested entity was not found');
+});
+
+test('a receipt dated before the message was accepted, or in the future, is a 400 naming body.at and changes nothing', async () => {
+  await profile('receiptdate', 'sim-silent-receiptdate');
+  const id = await send('receiptdate', { fallbackAfterSeconds: 3600, smsFallback: false });
+  const receipt = (at: string) => h.call('POST', '/v1/receipts', { appId: 'demo', messageId: id, token: receiptToken(h.config.RECEIPT_SECRET, 'demo', id), status: 'delivered', at }, {});
+  const accepted = Date.parse((await h.call('GET', `/v1/messages/${id}`)).body.createdAt);
+  for (const at of ['1970-01-01T00:00:00Z', '2999-01-01T00:00:00Z', new Date(accepted - 3600_000).toISOString(), new Date(Date.now() + 3600_000).toISOString()]) {
+    const res = await receipt(at);
+    expect([at, res.status]).toEqual([at, 400]);
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['body.at']);
+  }
+  expect((await h.call('GET', `/v1/messages/${id}`)).body.timeline.map((s: { step: string }) => s.step)).not.toContain('push_delivered');
+  // A device clock a little behind the server's is accepted.
+  const slightlyEarly = new Date(accepted - 60_000).toISOString();
+  expect((await receipt(slightlyEarly)).status).toBe(202);
+  const msg = await finalMessage(h, id);
+  expect(msg.status).toBe('delivered_by_push');
+  expect(msg.timeline.find((s: { step: string }) => s.step === 'push_delivered').at).toBe(slightlyEarly);
 });
 
 test('a forged receipt is refused and changes nothing', async () => {

@@ -53,3 +53,45 @@ test('a revoked key stops working at once, and keys are listed without secrets',
   const stored = await h.db.apiKeys.find({ appId: 'acme' }).lean();
   for (const k of stored) expect(JSON.stringify(k)).not.toContain(acmeIngest.split('_')[2]);
 });
+
+describe('the last admin key', () => {
+  async function newApp(id: string): Promise<string> {
+    const res = await h.call('POST', '/v1/apps', { id, name: id }, bearer(PLATFORM));
+    expect(res.status).toBe(201);
+    return res.body.adminKey;
+  }
+  const keyId = (key: string) => key.split('_')[1]!;
+
+  test('revoking the only admin key is refused with 409 and the key keeps working', async () => {
+    const admin = await newApp('lone-admin');
+    const ingest = await h.call('POST', '/v1/keys', { name: 'sdk', roles: ['ingest'] }, bearer(admin));
+    const res = await h.call('DELETE', `/v1/keys/${keyId(admin)}`, undefined, bearer(admin));
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'last_admin_key', details: [{ path: 'params.id' }] });
+    expect((await h.call('GET', '/v1/keys', undefined, bearer(admin))).status).toBe(200);
+    // Keys without the admin role go as before.
+    expect((await h.call('DELETE', `/v1/keys/${ingest.body.id}`, undefined, bearer(admin))).status).toBe(204);
+  });
+
+  test('with a second admin key the first can go, and then the second is the last', async () => {
+    const first = await newApp('two-admins');
+    const second = (await h.call('POST', '/v1/keys', { name: 'second admin', roles: ['admin', 'compliance'] }, bearer(first))).body.key as string;
+    expect((await h.call('DELETE', `/v1/keys/${keyId(first)}`, undefined, bearer(second))).status).toBe(204);
+    expect((await h.call('DELETE', `/v1/keys/${keyId(second)}`, undefined, bearer(second))).status).toBe(409);
+    expect((await h.call('GET', '/v1/keys', undefined, bearer(second))).body.keys.map((k: { name: string }) => k.name)).toEqual(['second admin']);
+  });
+
+  test('two admin keys revoked at once: at most one goes, and an admin key is always left', async () => {
+    for (let round = 0; round < 5; round++) {
+      const a = await newApp(`race-admins-${round}`);
+      const b = (await h.call('POST', '/v1/keys', { name: 'b', roles: ['admin'] }, bearer(a))).body.key as string;
+      const [ra, rb] = await Promise.all([
+        h.call('DELETE', `/v1/keys/${keyId(a)}`, undefined, bearer(b)),
+        h.call('DELETE', `/v1/keys/${keyId(b)}`, undefined, bearer(a)),
+      ]);
+      expect([ra.status, rb.status]).not.toEqual([204, 204]);
+      for (const r of [ra, rb]) expect([204, 409]).toContain(r.status);
+      expect(await h.db.apiKeys.countDocuments({ appId: `race-admins-${round}`, roles: 'admin' })).toBeGreaterThanOrEqual(1);
+    }
+  });
+});

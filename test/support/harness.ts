@@ -15,9 +15,12 @@ import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimula
 import { startIysSimulator, type IysSimulator, type IysSimulatorOptions } from '../../simulators/iys';
 import { DEFAULT_USER } from '../../simulators/iys/options';
 import { recordIysViolations } from './iysViolations';
-import { seedDemoApp } from '../../tenants/apiKeys';
+import { DEMO_APP_ID, seedDemoApp } from '../../tenants/apiKeys';
 import { startWorker, type RunningWorker } from '../../worker';
 import { testDbUri } from './testDb';
+
+/** The İYS brand codes of the test İYS account (the simulator's default user, iysCode 700001); the first is the simulator's default brand. */
+export const IYS_TEST_BRANDS = [DEFAULT_USER.brandCodes[0]!, 700002, 700003, 700004];
 
 export interface Harness {
   config: Config;
@@ -29,6 +32,8 @@ export interface Harness {
   push: PushSimulator;
   sms: SmsSimulator;
   apiKey: string;
+  /** The platform administrator's key (ROTA_ADMIN_API_KEY): creates apps and assigns İYS brands. */
+  platformKey: string;
   worker?: RunningWorker;
   /** The İYS simulator, when the harness was asked for one (`iys` option); Rota's IYS_* settings point at it. */
   iys?: IysSimulator;
@@ -42,7 +47,8 @@ export async function startHarness(name: string, opts: { worker?: boolean; env?:
   const port = await freePort();
   const push = await startPushSimulator({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 300 });
   const sms = await startSmsSimulator();
-  const iys = opts.iys ? await startIysSimulator(opts.iys) : undefined;
+  // The İYS account has a few brands: the demo app is given the first, and each test app its own (test/support/iysSync.ts).
+  const iys = opts.iys ? await startIysSimulator({ users: [{ ...DEFAULT_USER, brandCodes: IYS_TEST_BRANDS }], ...opts.iys }) : undefined;
   const env: Record<string, string> = {
     PORT: String(port),
     MONGODB_URI: dbUri,
@@ -53,6 +59,7 @@ export async function startHarness(name: string, opts: { worker?: boolean; env?:
     SMS_PROVIDER_URL: sms.url,
     RECEIPT_SECRET: `test-secret-${suffix}-0123456789`,
     LOG_LEVEL: 'warn',
+    ROTA_ADMIN_API_KEY: `rota_platform_${suffix}${suffix}${suffix}`,
     ...(iys ? { IYS_URL: iys.url, IYS_USERNAME: DEFAULT_USER.username, IYS_PASSWORD: DEFAULT_USER.password, IYS_BATCH_FIRST_POLL_SECONDS: String((opts.iys?.batchDelayMs ?? 300_000) / 1000) } : {}),
     ...opts.env,
   };
@@ -63,18 +70,26 @@ export async function startHarness(name: string, opts: { worker?: boolean; env?:
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const worker = opts.worker === false ? undefined : await startWorker(config);
+  const platformKey = config.ROTA_ADMIN_API_KEY!;
+
+  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${apiKey}` }) {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  if (iys) {
+    // A brand belongs to one app, assigned by the platform administrator: the demo app gets the İYS account's first.
+    const assigned = await call('POST', `/v1/apps/${DEMO_APP_ID}/iys-brands`, { iysCode: DEFAULT_USER.iysCode, brandCode: IYS_TEST_BRANDS[0] }, { authorization: `Bearer ${platformKey}` });
+    if (assigned.status !== 201) throw new Error(`assigning the demo app its İYS brand: ${assigned.status} ${JSON.stringify(assigned.body)}`);
+  }
 
   return {
-    config, env, api, db, temporal, push, sms, apiKey, worker, iys,
-    async call(method, path, body, headers = { authorization: `Bearer ${apiKey}` }) {
-      const res = await fetch(`${api.url}${path}`, {
-        method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
+    config, env, api, db, temporal, push, sms, apiKey, platformKey, worker, iys, call,
     async close() {
       await worker?.stop();
       await api.close();

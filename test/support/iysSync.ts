@@ -6,29 +6,49 @@
 import { randomUUID } from 'node:crypto';
 import { ROLES } from '../../domain/auth';
 import { formatIysDate } from '../../iys/dates';
-import { saveApiKey } from '../../tenants/apiKeys';
-import { eventually, FINAL_STATUSES, type Harness } from './harness';
+import { DEFAULT_USER } from '../../simulators/iys/options';
+import { DEMO_APP_ID, saveApiKey } from '../../tenants/apiKeys';
+import { iysBrandId, iysBrands } from '../../tenants/iysBrands';
+import { eventually, FINAL_STATUSES, IYS_TEST_BRANDS, type Harness } from './harness';
 
-export const SYNC_SETTINGS = { mode: 'sync', iysCode: 700001, brandCode: 700001, syncIntervalMinutes: 60 };
+/** Sync mode; the app's own brand is added by `enterSyncMode`. */
+export const SYNC_SETTINGS = { mode: 'sync', syncIntervalMinutes: 60 };
 
 /** An İYS-format (Turkey time) date `ms` from now; negative is in the past. */
 export const iysAt = (ms: number) => formatIysDate(Date.now() + ms);
 
 export interface TestApp {
   appId: string;
+  /** The İYS brand the platform administrator assigned to this app. */
+  brand: { iysCode: number; brandCode: number };
   /** The API with a key of this app holding every role (or the headers given). */
   call: Harness['call'];
 }
 
+/**
+ * A new app with a key holding every role and an İYS brand of its own, assigned through the
+ * platform route. The first test app of a file gets the account's first brand, the one the
+ * simulator's citizens act in by default: the harness gave it to the demo app, which a file
+ * that makes test apps does not use for İYS, so it is released first (directly in this
+ * file's database: Rota has no route that takes a brand back).
+ */
 export async function createTestApp(h: Harness, prefix: string): Promise<TestApp> {
   const appId = `${prefix}-${randomUUID().slice(0, 8)}`;
   await h.db.apps.create({ _id: appId, name: appId, settings: { attributeMode: 'permissive' } });
   const key = await saveApiKey(h.db, { appId, name: 'test key', roles: [...ROLES] });
-  return { appId, call: (method, path, body, headers = { authorization: `Bearer ${key}` }) => h.call(method, path, body, headers) };
+  const iysCode = DEFAULT_USER.iysCode;
+  await iysBrands(h.db).deleteOne({ _id: iysBrandId(iysCode, IYS_TEST_BRANDS[0]!), appId: DEMO_APP_ID });
+  for (const brandCode of IYS_TEST_BRANDS) {
+    const res = await h.call('POST', `/v1/apps/${appId}/iys-brands`, { iysCode, brandCode }, { authorization: `Bearer ${h.platformKey}` });
+    if (res.status === 201) return { appId, brand: { iysCode, brandCode }, call: (method, path, body, headers = { authorization: `Bearer ${key}` }) => h.call(method, path, body, headers) };
+    if (res.status !== 409) throw new Error(`assigning an İYS brand to ${appId}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  throw new Error(`every İYS brand of the test account is taken (${IYS_TEST_BRANDS.join(', ')})`);
 }
 
+/** PUT /v1/iys/settings with the app's own brand (unless `settings` names one). */
 export async function enterSyncMode(app: TestApp, settings: Record<string, unknown> = SYNC_SETTINGS): Promise<void> {
-  const res = await app.call('PUT', '/v1/iys/settings', settings);
+  const res = await app.call('PUT', '/v1/iys/settings', { ...app.brand, ...settings });
   if (res.status !== 200) throw new Error(`PUT /v1/iys/settings: ${res.status} ${JSON.stringify(res.body)}`);
 }
 

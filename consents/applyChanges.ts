@@ -230,14 +230,39 @@ async function insertAudit(db: Db, appId: string, accepted: Accepted[], ctx: App
   await insertAllMissing(db.consentAudit.collection, docs);
 }
 
+/**
+ * The summary as `$max` compares it: BSON compares documents field by field in order, so a
+ * summary that leads with its date and then its `seq` is greater exactly when it is the newer
+ * change. (A summary written before this order led with `status`, a string, which BSON
+ * orders below a date, so any new summary replaces it.)
+ */
+function comparable(s: ConsentSummary): Record<string, unknown> {
+  const { consentDate, seq, status, recipientType, recipient, source, origin, changeId } = s;
+  return Object.fromEntries(Object.entries({ consentDate, seq, status, recipientType, recipient, source, origin, changeId }).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * The profile's summary of each type becomes the newest consent (by date, then `seq`)
+ * whatever order racing writers finish in: `$max` decides inside the database, with a
+ * filter on `_id` alone (the only one FerretDB answers from an index). The raw collection
+ * keeps the field order `$max` relies on.
+ */
 async function updateSummaries(db: Db, accepted: Accepted[]): Promise<void> {
-  const byProfile = new Map<string, Record<string, ConsentSummary>>();
-  for (const a of accepted) {
-    const set = byProfile.get(a.profile._id) ?? {};
-    set[`consents.${a.req.type}`] = a.after;
-    byProfile.set(a.profile._id, set);
+  await summariseNewest(db, accepted.map((a) => ({ profileId: a.profile._id, type: a.req.type, summary: a.after })));
+}
+
+export async function summariseNewest(db: Db, items: { profileId: string; type: ConsentType; summary: ConsentSummary }[]): Promise<void> {
+  const byProfile = new Map<string, Record<string, unknown>>();
+  const now = new Date();
+  for (const { profileId, type, summary } of items) {
+    const max = byProfile.get(profileId) ?? { updatedAt: now };
+    const path = `consents.${type}`;
+    const prior = max[path] as Record<string, unknown> | undefined;
+    // Within one write, the later accepted change of a type is the newer one.
+    if (!prior || (prior.consentDate as Date) <= summary.consentDate) max[path] = comparable(summary);
+    byProfile.set(profileId, max);
   }
-  await forEachLimit([...byProfile.entries()], 4, async ([profileId, set]) => {
-    await retryTransient(() => db.profiles.updateOne({ _id: profileId }, { $set: set }));
+  await forEachLimit([...byProfile.entries()], 4, async ([profileId, max]) => {
+    await retryTransient(() => db.profiles.collection.updateOne({ _id: profileId } as never, { $max: max }));
   });
 }

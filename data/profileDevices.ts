@@ -12,9 +12,20 @@ export function deviceTags(devices: Pick<Device, 'platform' | 'pushEnabled'>[]):
   return [...tags].sort();
 }
 
+/**
+ * Recomputes `deviceTags` from `devices`. Every change of `devices` also increments
+ * `devicesVersion`; a writer whose tags were computed from a version that is no longer the
+ * stored one computes them again, so racing writers converge on the tags of the newest
+ * devices whatever order they finish in (single-document updates are atomic).
+ */
 async function refreshDeviceTags(db: Db, profileId: string): Promise<void> {
-  const profile = await db.profiles.findOne({ _id: profileId }, { devices: 1 }).lean();
-  if (profile) await db.profiles.updateOne({ _id: profileId }, { $set: { deviceTags: deviceTags(profile.devices ?? []) } });
+  for (;;) {
+    const profile = await db.profiles.findOne({ _id: profileId }, { devices: 1, devicesVersion: 1 }).lean();
+    if (!profile) return;
+    await db.profiles.updateOne({ _id: profileId }, { $set: { deviceTags: deviceTags(profile.devices ?? []) } });
+    const now = await db.profiles.findOne({ _id: profileId }, { devicesVersion: 1 }).lean();
+    if (!now || now.devicesVersion === profile.devicesVersion) return;
+  }
 }
 
 /**
@@ -26,7 +37,7 @@ async function refreshDeviceTags(db: Db, profileId: string): Promise<void> {
  */
 async function pullExact(db: Db, profileId: string, devices: Device[]): Promise<void> {
   if (devices.length === 0) return;
-  for (const device of devices) await db.profiles.collection.updateOne({ _id: profileId } as never, { $pull: { devices: device } } as never);
+  for (const device of devices) await db.profiles.collection.updateOne({ _id: profileId } as never, { $pull: { devices: device }, $inc: { devicesVersion: 1 } } as never);
   await refreshDeviceTags(db, profileId);
 }
 
@@ -47,7 +58,7 @@ export async function detachDevice(db: Db, appId: string, profileId: string, tok
 export async function attachDevice(db: Db, appId: string, profileId: string, device: Omit<Device, 'updatedAt'>): Promise<void> {
   const registered = { ...device, updatedAt: new Date() };
   await detachToken(db, appId, device.token);
-  await db.profiles.updateOne({ _id: profileId, 'devices.token': { $ne: device.token } }, { $push: { devices: registered } });
+  await db.profiles.updateOne({ _id: profileId, 'devices.token': { $ne: device.token } }, { $push: { devices: registered }, $inc: { devicesVersion: 1 } });
   // Two registrations of one token may race through the lines above; the older copy gives way.
   await detachToken(db, appId, device.token, { keep: profileId, olderThan: registered.updatedAt });
   await refreshDeviceTags(db, profileId);

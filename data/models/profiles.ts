@@ -47,6 +47,8 @@ export interface ProfileDoc {
    * and for push-enabled devices `push`, `push:{p}`, for disabled ones `nopush`, `nopush:{p}`.
    */
   deviceTags?: string[];
+  /** Incremented with every change of `devices`, so that `deviceTags` can be recomputed without a race. */
+  devicesVersion?: number;
   /**
    * The current consent per İYS type, as segments and the send gate read it. The consent
    * store (consents/) writes it with each accepted change; the fields beyond the first
@@ -85,6 +87,7 @@ export const profileSchema = new Schema<ProfileDoc>(
     msisdn: String,
     devices: { type: [deviceSchema], default: [] },
     deviceTags: { type: [String], default: undefined },
+    devicesVersion: Number,
     consents: { type: Schema.Types.Mixed, default: undefined },
     attributes: { type: Schema.Types.Mixed, default: {} },
     mergedInto: String,

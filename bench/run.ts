@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: starts the stack like the tests do (or uses TEMPORAL_ADDRESS /
  * MONGODB_URI) and runs each benchmark, printing its ratio against the raw floor measured
- * in the same run. `npm run bench -- messages` (or `customerData`, `iys`) runs one.
- * BENCH_MESSAGES, BENCH_CONCURRENCY, BENCH_EVENTS, BENCH_PROFILES, BENCH_RUNS, BENCH_IYS_PEOPLE
+ * in the same run. `npm run bench -- messages` (or `customerData`, `iys`, `database`) runs one.
+ * BENCH_DB_SIZES, BENCH_DB_PLAIN, BENCH_MESSAGES, BENCH_CONCURRENCY, BENCH_EVENTS, BENCH_PROFILES, BENCH_RUNS, BENCH_IYS_PEOPLE
  * and BENCH_IYS_BATCH_DELAY_MS size them.
  */
 import { mkdtempSync } from 'node:fs';
@@ -13,12 +13,14 @@ import { startStack, type Stack } from '../infra/stack';
 import { benchCustomerData } from './customerData';
 import { benchMessages } from './messages';
 import { benchIysIntegrator } from './iysIntegrator';
+import { benchDatabase } from './database';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 const BENCHMARKS: Record<string, (stack: Stack) => Promise<string[]>> = {
   messages: (stack) => benchMessages(stack, env('BENCH_MESSAGES', 300), env('BENCH_CONCURRENCY', 20)),
   iys: (stack) => benchIysIntegrator(stack, env('BENCH_IYS_PEOPLE', 2500), env('BENCH_IYS_BATCH_DELAY_MS', 1000)),
+  database: (stack) => benchDatabase(stack, (process.env.BENCH_DB_SIZES ?? '10000,100000').split(',').map(Number), process.env.BENCH_DB_PLAIN !== '0'),
   customerData: (stack) => benchCustomerData(stack, { events: env('BENCH_EVENTS', 50_000), profiles: env('BENCH_PROFILES', 100_000), concurrency: env('BENCH_CONCURRENCY', 2) }),
 };
 

@@ -23,14 +23,26 @@ import { installSdkLogging, startWorker } from './worker';
 
 const dataDir = path.resolve(process.env.ROTA_DATA_DIR ?? '.rota');
 
-/** The usual port when it is free, any free port otherwise: a second checkout can run beside the first. */
-async function portOr(preferred: number): Promise<number> {
-  const free = await new Promise<boolean>((resolve) => {
+function isFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const srv = net.createServer();
     srv.once('error', () => resolve(false));
-    srv.listen(preferred, '127.0.0.1', () => srv.close(() => resolve(true)));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
   });
-  return free ? preferred : freePort();
+}
+
+/** What listens somewhere else than usual because its usual port was taken, e.g. `SMS simulator 4020 → 41873`. */
+const moved: string[] = [];
+
+/**
+ * The usual port when it is free, any free port otherwise, so a second checkout can run
+ * beside the first. What moved is said in the banner, which prints every address.
+ */
+async function portOr(preferred: number, what: string): Promise<number> {
+  if (await isFree(preferred)) return preferred;
+  const port = await freePort();
+  moved.push(`${what} ${preferred} → ${port}`);
+  return port;
 }
 
 /** Secrets made once per data folder, so receipts and the demo key survive a restart. */
@@ -45,17 +57,25 @@ function devSecrets(): { receiptSecret: string } {
 
 async function main(): Promise<void> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
-  const apiPort = process.env.PORT ? Number(process.env.PORT) : await portOr(3000);
+  // A PORT given is the one the person will call: taken is an error, said before anything starts.
+  if (process.env.PORT && /^\d+$/.test(process.env.PORT) && !(await isFree(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1'))) {
+    console.error(`rota: PORT ${process.env.PORT} is in use (another npm run dev?): stop what listens there or choose another PORT`);
+    process.exit(1);
+  }
+  const apiPort = process.env.PORT ? Number(process.env.PORT) : await portOr(3000, 'API');
   const stack = await startStack({
     dataDir,
     temporalUi: true,
-    ports: { temporal: await portOr(7233), temporalUi: await portOr(8233), mongo: await portOr(27017), smtp: await portOr(1025), smtpApi: await portOr(8025) },
+    ports: {
+      temporal: await portOr(7233, 'Temporal'), temporalUi: await portOr(8233, 'Temporal UI'), mongo: await portOr(27017, 'FerretDB'),
+      smtp: await portOr(1025, 'SMTP sink'), smtpApi: await portOr(8025, 'SMTP sink API'),
+    },
   });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const push = await startPushSimulator({ port: await portOr(4010), receiptUrl: `${apiUrl}/v1/receipts` });
-  const sms = await startSmsSimulator({ port: await portOr(4020) });
+  const push = await startPushSimulator({ port: await portOr(4010, 'push simulator'), receiptUrl: `${apiUrl}/v1/receipts` });
+  const sms = await startSmsSimulator({ port: await portOr(4020, 'SMS simulator') });
   // İYS's slow parts shortened for a demo: batches answered after 10 s (not 300 s), citizens' changes in the feed at once (not after 60 min).
-  const iys = await startIysSimulator({ port: await portOr(4030), batchDelayMs: 10_000, changesLagMs: 0 });
+  const iys = await startIysSimulator({ port: await portOr(4030, 'İYS simulator'), batchDelayMs: 10_000, changesLagMs: 0 });
 
   let config;
   try {
@@ -94,8 +114,11 @@ async function main(): Promise<void> {
       `  Push simulator ${push.url}   SMS simulator ${sms.url}`,
       `  İYS            ${config.IYS_URL}${config.IYS_URL === iys.url ? ` (simulator; iysCode and brandCode ${DEFAULT_USER.iysCode})` : ''}`,
       ...stack.description.map((d) => `  ${d}`),
+      ...(moved.length > 0 ? ['', `Usual ports taken, so elsewhere: ${moved.join(', ')}.`] : []),
       '',
       `Try: curl -s ${api.url}/readyz`,
+      'The README walkthrough\'s variables, for your shell:',
+      `  API=${api.url} KEY=${demoKey} PUSH_SIM=${push.url} SMS_SIM=${sms.url} IYS_SIM=${iys.url}`,
       '',
     ].join('\n'),
   );

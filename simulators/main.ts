@@ -1,6 +1,7 @@
 /**
  * `npm run simulators`: the push, SMS and İYS simulators as their own process (docker-compose
- * runs them this way; `npm run dev` starts them in-process).
+ * runs them this way; `npm run dev` starts them in-process). The ports are fixed (4010, 4020,
+ * 4030 unless SIM_*_PORT says otherwise): one that is taken stops it with a line saying which.
  */
 import { startIysSimulator } from './iys';
 import { startPushSimulator } from './pushSimulator';
@@ -9,16 +10,25 @@ import { startSmsSimulator } from './smsSimulator';
 async function main(): Promise<void> {
   const host = process.env.SIM_HOST ?? '127.0.0.1';
   const receiptUrl = process.env.ROTA_RECEIPT_URL ?? 'http://127.0.0.1:3000/v1/receipts';
-  const push = await startPushSimulator({ host, port: Number(process.env.SIM_PUSH_PORT ?? 4010), receiptUrl });
-  const sms = await startSmsSimulator({ host, port: Number(process.env.SIM_SMS_PORT ?? 4020) });
-  const iys = await startIysSimulator({ host, port: Number(process.env.SIM_IYS_PORT ?? 4030) });
+  const port = (name: string, fallback: number) => {
+    current = name;
+    return Number(process.env[name] ?? fallback);
+  };
+  const push = await startPushSimulator({ host, port: port('SIM_PUSH_PORT', 4010), receiptUrl });
+  const sms = await startSmsSimulator({ host, port: port('SIM_SMS_PORT', 4020) });
+  const iys = await startIysSimulator({ host, port: port('SIM_IYS_PORT', 4030) });
   console.log(`push simulator ${push.url} (receipts to ${receiptUrl}), SMS simulator ${sms.url}, İYS simulator ${iys.url} (user ${iys.users[0]!.username})`);
   const stop = () => void Promise.all([push.close(), sms.close(), iys.close()]).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
+/** The port variable of the simulator being started, for the message when its port is taken. */
+let current = '';
+
 main().catch((err: unknown) => {
-  console.error(err);
+  const e = err as { code?: string; address?: string; port?: number };
+  if (e.code === 'EADDRINUSE') console.error(`rota: ${e.address}:${e.port} is in use: stop what listens there or set ${current} to another port`);
+  else console.error(err);
   process.exit(1);
 });

@@ -47,6 +47,11 @@ export const configSchema = z.object({
     .string()
     .regex(API_KEY_FORMAT, 'must look like rota_<8 lowercase letters or digits>_<24+ letters or digits>')
     .optional(),
+  /** Bearer token Prometheus sends to GET /metrics; the platform administrator's key works too. Unset (or empty): only that key. */
+  ROTA_METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Per-API-key token bucket of each API process: refill rate (0 turns the limit off) and burst size. */
+  ROTA_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(1000),
+  ROTA_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2000),
   ROTA_DEMO_API_KEY: z
     .string()
     .regex(API_KEY_FORMAT, 'must look like rota_<8 lowercase letters or digits>_<24+ letters or digits>')

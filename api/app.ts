@@ -6,6 +6,7 @@ import { createAuthenticator } from './auth';
 import type { ApiDeps } from './deps';
 import { errorMiddleware, notFoundMiddleware } from './errors';
 import { buildOpenApi, docsRouter } from './openapi';
+import { rateLimitPerKey } from './rateLimit';
 import { mountRoutes, type RouteSpec } from './routing';
 import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
@@ -23,12 +24,19 @@ import { publicUrl } from '../config';
 
 export const API_VERSION = '0.1.0';
 
+// Consent imports carry tens of thousands of rows, as JSON or as CSV (text/csv, or text/plain as spreadsheets often send it).
+const CONSENT_IMPORT_BODY = { bodyTypes: ['application/json', 'text/csv', 'text/plain'], bodyLimit: '25mb' };
+
+function withBodyOptions(spec: RouteSpec): RouteSpec {
+  return spec.method === 'post' && spec.path === '/v1/consents/import' && !spec.bodyTypes ? { ...spec, ...CONSENT_IMPORT_BODY } : spec;
+}
+
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...messageRoutes(deps)];
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...messageRoutes(deps)].map(withBodyOptions);
 }
 
 export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {
-  const deps: ApiDeps = { ...base, auth: createAuthenticator(base.db, base.config.ROTA_ADMIN_API_KEY) };
+  const deps: ApiDeps = { ...base, auth: createAuthenticator(base.db, base.config.ROTA_ADMIN_API_KEY, base.config.ROTA_METRICS_TOKEN) };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -46,13 +54,12 @@ export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {
     }),
   );
   app.use(deps.metrics.timeRequests);
-  // Consent imports carry tens of thousands of rows, as JSON or CSV; registered first, the general parser then leaves them be.
-  app.use('/v1/consents/import', express.json({ limit: '25mb' }), express.text({ type: ['text/csv', 'text/plain'], limit: '25mb' }));
-  app.use(express.json({ limit: '5mb' }));
+  // No body parser here: each route parses its own body once its key has been checked (api/routing.ts).
 
   const routes = allRoutes(deps);
   app.use(docsRouter(buildOpenApi(routes, { version: API_VERSION, serverUrl: deps.config.PUBLIC_URL ?? publicUrl(deps.config) })));
-  app.use(mountRoutes(routes, deps.auth.require));
+  const { ROTA_RATE_LIMIT_PER_SECOND: perSecond, ROTA_RATE_LIMIT_BURST: burst } = deps.config;
+  app.use(mountRoutes(routes, { authenticate: deps.auth.require, limitPerKey: perSecond > 0 ? rateLimitPerKey({ perSecond, burst }) : undefined }));
   app.use(notFoundMiddleware);
   app.use(errorMiddleware);
   return app;

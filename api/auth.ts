@@ -1,4 +1,4 @@
-/** Bearer API-key authentication and per-route roles. */
+/** Bearer API-key authentication and per-route roles; the metrics scraper's token. */
 import type { Request, RequestHandler } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../data/db';
@@ -23,13 +23,18 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Who may reach a route: an app key with a role, the platform key, or (for /metrics) the scraper's token or the platform key. */
+export type KeyAccess = Role | 'platform' | 'metrics';
+
 export interface Authenticator {
-  require(access: Role | 'platform'): RequestHandler;
+  require(access: KeyAccess): RequestHandler;
   /** Drops a revoked key from this process's cache at once (other processes within CACHE_MS). */
   forget(keyId: string): void;
 }
 
-export function createAuthenticator(db: Db, platformKey?: string): Authenticator {
+const METRICS: VerifiedKey = { keyId: 'metrics', appId: '', roles: [] };
+
+export function createAuthenticator(db: Db, platformKey?: string, metricsToken?: string): Authenticator {
   const cache = new Map<string, { key: VerifiedKey; until: number }>();
   async function verify(token: string): Promise<VerifiedKey | undefined> {
     if (platformKey && sameSecret(token, platformKey)) return PLATFORM;
@@ -42,10 +47,18 @@ export function createAuthenticator(db: Db, platformKey?: string): Authenticator
     }
     return key;
   }
-  const require = (access: Role | 'platform'): RequestHandler => async (req, _res, next) => {
+  const require = (access: KeyAccess): RequestHandler => async (req, _res, next) => {
     const header = req.header('authorization');
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!m) throw new ApiError(401, 'unauthorized', 'missing API key: send Authorization: Bearer <key>', [{ path: 'headers.authorization', message: 'required' }]);
+    if (access === 'metrics') {
+      // Every tenant's counters: never an app key, and no database read for a scrape.
+      const token = m[1]!;
+      if (platformKey && sameSecret(token, platformKey)) req.auth = PLATFORM;
+      else if (metricsToken && sameSecret(token, metricsToken)) req.auth = METRICS;
+      else throw new ApiError(401, 'unauthorized', `metrics take ${metricsToken ? 'ROTA_METRICS_TOKEN or ' : ''}the platform administrator key (ROTA_ADMIN_API_KEY) as the bearer token`, [{ path: 'headers.authorization', message: 'not the metrics token' }]);
+      return next();
+    }
     const key = await verify(m[1]!);
     if (!key) throw new ApiError(401, 'unauthorized', 'invalid API key', [{ path: 'headers.authorization', message: 'unknown or revoked key' }]);
     // The platform key administers apps only; an app's own keys never reach platform routes.

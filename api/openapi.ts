@@ -29,6 +29,8 @@ const ERROR_RESPONSES: Record<number, string> = {
   401: 'Missing or invalid API key',
   403: 'The API key lacks the role this route needs',
   413: 'Too many items in one request',
+  415: 'The body is not sent as a media type this route takes (`details` names `headers.content-type`)',
+  429: 'Rate limit of this API key exceeded; retry after `Retry-After` seconds',
 };
 
 export function buildOpenApi(routes: RouteSpec[], info: { version: string; serverUrl?: string }): JsonSchema {
@@ -43,7 +45,9 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; serve
         ...(spec.schema ? { content: { [spec.contentType ?? 'application/json']: { schema: schemaOf(spec.schema, 'output') } } } : {}),
       };
     }
-    const errorStatuses = [...(r.body || r.query || r.params ? [400] : []), ...(r.access === 'public' ? [] : [401, 403])];
+    const errorStatuses = [
+      ...(r.body || r.query || r.params ? [400] : []), ...(r.access === 'public' ? [] : [401, 403]), ...(r.body ? [415] : []), ...(r.access === 'public' || r.access === 'metrics' ? [] : [429]),
+    ];
     for (const status of errorStatuses) {
       responses[String(status)] ??= { description: ERROR_RESPONSES[status], content: { 'application/json': { schema: errorSchema } } };
     }
@@ -52,7 +56,7 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; serve
       tags: [r.tag],
       operationId: `${r.method}${oasPath.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       parameters: [...parametersOf('path', r.params), ...parametersOf('query', r.query)],
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.bodyDoc ?? r.body, 'input') } } } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: Object.fromEntries((r.bodyTypes ?? ['application/json']).map((type) => [type, { schema: schemaOf(r.bodyDoc ?? r.body!, 'input') }])) } } : {}),
       responses,
       ...(r.access === 'public' ? { security: [] } : { 'x-required-role': r.access }),
     };

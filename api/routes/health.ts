@@ -1,4 +1,4 @@
-/** Liveness, readiness (MongoDB and Temporal answer) and Prometheus metrics. */
+/** Liveness, readiness (MongoDB and Temporal answer) and Prometheus metrics (behind the scraper's token: every tenant's counters). */
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import { route } from '../routing';
@@ -40,8 +40,8 @@ export function healthRoutes({ db, temporal, metrics }: ApiDeps) {
       },
     }),
     route({
-      method: 'get', path: '/metrics', tag: 'operations', access: 'public',
-      summary: 'Prometheus metrics',
+      method: 'get', path: '/metrics', tag: 'operations', access: 'metrics',
+      summary: 'Prometheus metrics (bearer ROTA_METRICS_TOKEN, or the platform administrator key)',
       responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain', schema: z.string() } },
       handler: async ({ res }) => {
         res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

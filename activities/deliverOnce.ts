@@ -14,7 +14,7 @@ import type { Db } from '../data/db';
 import { isDuplicateKey } from '../data/db';
 import type { DeliveryDoc } from '../data/models/deliveries';
 import { ProviderError } from '../providers/http';
-import { heartbeat } from './heartbeat';
+import { heartbeat, warn } from './heartbeat';
 
 export type DeliverySpec = Pick<DeliveryDoc, '_id' | 'appId' | 'messageId' | 'profileId' | 'channel' | 'category' | 'recipient' | 'decision'>;
 
@@ -68,6 +68,8 @@ export async function deliverOnce(db: Db, spec: DeliverySpec, send: () => Promis
     await db.deliveries.updateOne(key, { $set: { state: 'sent', providerMessageId, sentAt: new Date() }, $unset: { leaseUntil: 1 } });
     return { sent: true };
   } catch (err) {
+    // The provider's own words stay in the server log; the message view shows a short public form (messages/providerErrors.ts).
+    warn('provider call failed', { deliveryId: spec._id, channel: spec.channel, error: (err as Error).message });
     if (err instanceof ProviderError && !err.retryable) {
       await db.deliveries.updateOne(key, { $set: { state: 'failed', error: err.message }, $unset: { leaseUntil: 1 } });
       return { sent: false, error: err.message };

@@ -14,6 +14,8 @@ import { startIysSimulator } from '../simulators/iys';
 // The tests' bulk profile writer: profiles straight into the store, so the benchmark measures consents, not profile creation.
 import { seedProfiles } from '../test/support/seedProfiles';
 import { startBenchRota } from './benchRota';
+import { assignIysBrand } from '../tenants/iysBrands';
+import { DEMO_APP_ID } from '../tenants/apiKeys';
 
 const consentsOf = (people: number, consentDate: string): Consent[] =>
   [...Array(people).keys()].flatMap((i) => [
@@ -46,6 +48,8 @@ export async function benchIysIntegrator(stack: Pick<Stack, 'mongoUri' | 'tempor
     env: { IYS_URL: iys.url, IYS_USERNAME: DEFAULT_USER.username, IYS_PASSWORD: DEFAULT_USER.password, IYS_BATCH_FIRST_POLL_SECONDS: String(batchDelayMs / 1000) },
   });
   await seedProfiles(rota.db, 'iysb', people, '+90535');
+  // A brand belongs to one app, assigned by the platform administrator (here straight in the database).
+  await assignIysBrand(rota.db, DEMO_APP_ID, { iysCode: DEFAULT_USER.iysCode, brandCode: DEFAULT_USER.brandCodes[0]! });
   await rota.call('PUT', '/v1/iys/settings', { mode: 'integrator', iysCode: DEFAULT_USER.iysCode, brandCode: DEFAULT_USER.brandCodes[0] });
   const rows = [...Array(people).keys()].flatMap((i) => [
     { externalId: `iysb-${i}`, type: 'MESAJ', status: 'ONAY', source: 'HS_WEB', consentDate },

@@ -1,7 +1,7 @@
 /** One MongoDB connection and the models bound to it; the rest of Rota gets a `Db`. */
 import mongoose, { type Connection } from 'mongoose';
 import { apiKeySchema } from './models/apiKeys';
-import { appSchema } from './models/apps';
+import { appSchema, iysBrandSchema } from './models/apps';
 import { attributeDefinitionSchema } from './models/attributeDefinitions';
 import { consentAuditSchema } from './models/consentAudit';
 import { consentChangeSchema } from './models/consentChanges';
@@ -37,6 +37,7 @@ function bindModels(conn: Connection) {
     iysSyncRuns: conn.model('IysSyncRun', iysSyncRunSchema, 'iysSyncRuns'),
     iysDriftReports: conn.model('IysDriftReport', iysDriftReportSchema, 'iysDriftReports'),
     iysDriftChunks: conn.model('IysDriftChunk', iysDriftChunkSchema, 'iysDriftChunks'),
+    iysBrands: conn.model('IysBrand', iysBrandSchema, 'iysBrands'),
   };
 }
 

@@ -8,10 +8,17 @@ function rank(status: MessageStatus): number {
   return status === 'accepted' ? 0 : status === 'push_sent' ? 1 : 2;
 }
 
+/** The message's status: the furthest it has gone (`progress`), else the status it was accepted with. */
+export function messageStatus(m: { status: MessageStatus; progress?: { status: MessageStatus } }): MessageStatus {
+  return m.progress?.status ?? m.status;
+}
+
 /**
  * Records `step` at `at`; the first time wins ($min), so a replay or a late duplicate keeps
- * the original time. A status is set only when it moves the message forward. Answers
- * whether the message exists.
+ * the original time. A status only moves the message forward: `progress` leads with the
+ * status's rank, so `$max` keeps the furthest one inside the database whatever order a
+ * late, retried activity and the workflow's next step finish in. The filter is `_id` alone,
+ * which FerretDB answers from its index. Answers whether the message exists.
  */
 export async function recordMessageStep(
   db: Db,
@@ -20,16 +27,11 @@ export async function recordMessageStep(
   at: Date,
   extra: { status?: MessageStatus; skip?: { channel: Channel; reason: string } } = {},
 ): Promise<boolean> {
-  // Filters are by `_id` alone: FerretDB answers those from its primary key and scans for anything more.
-  // So the forward-only check reads first; the only writer of a message's status is its workflow, one step at a time.
   const key = { _id: messageDocId(ref.appId, ref.messageId) };
-  const set: Record<string, unknown> = {};
-  if (extra.skip) set[`reasons.${extra.skip.channel}`] = extra.skip.reason;
-  if (extra.status) {
-    const current = await db.messages.findOne(key, { status: 1 }).lean();
-    if (!current) return false;
-    if (rank(extra.status) > rank(current.status)) set.status = extra.status;
-  }
-  const res = await db.messages.updateOne(key, { $min: { [`timeline.${step}`]: at }, ...(Object.keys(set).length ? { $set: set } : {}) });
+  const update: Record<string, Record<string, unknown>> = { $min: { [`timeline.${step}`]: at } };
+  if (extra.skip) update.$set = { [`reasons.${extra.skip.channel}`]: extra.skip.reason };
+  if (extra.status) update.$max = { progress: { rank: rank(extra.status), status: extra.status } };
+  // The raw collection keeps `progress`'s field order, which `$max` compares by.
+  const res = await db.messages.collection.updateOne(key as never, update);
   return res.matchedCount > 0;
 }

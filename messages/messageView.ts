@@ -4,6 +4,7 @@ import { OUTCOME_TEXT, type Channel, type MessageStep } from '../domain/messages
 import { publicProviderError, publicSkipReason } from './providerErrors';
 import type { MessageView } from './schemas';
 import { localId } from '../lib/ids';
+import { messageStatus } from '../data/messageTimeline';
 
 /** Tokens and numbers are personal data: the status view shows only their ends. */
 export function maskRecipient(value: string): string {
@@ -18,8 +19,8 @@ export function toMessageView(m: MessageDoc, deliveries: DeliveryDoc[]): Message
     id: m.messageId,
     to: { externalId: m.externalId, profileId: localId(m.profileId) },
     category: m.category,
-    status: m.status,
-    outcome: OUTCOME_TEXT[m.status],
+    status: messageStatus(m),
+    outcome: OUTCOME_TEXT[messageStatus(m)],
     fallbackAfterSeconds: m.fallbackTimeoutMs / 1000,
     timeline,
     skipped: Object.fromEntries(Object.entries(m.reasons).map(([channel, reason]) => [channel, publicSkipReason(channel as Channel, reason)])),

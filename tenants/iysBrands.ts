@@ -7,10 +7,9 @@
  * A brand is held once because its record's `_id` is the brand: the first insert wins, on
  * MongoDB and on the embedded server alike, however many ask at once.
  */
-import type { Model } from 'mongoose';
 import type { Db } from '../data/db';
 import { isDuplicateKey } from '../data/db';
-import { iysBrandSchema, type IysBrandDoc } from '../data/models/apps';
+import type { IysBrandDoc } from '../data/models/apps';
 
 export interface IysBrand {
   iysCode: number;
@@ -20,8 +19,8 @@ export interface IysBrand {
 export const iysBrandId = (iysCode: number, brandCode: number) => `${iysCode}:${brandCode}`;
 
 /** The brand records. Bound on first use; its place is with the other models in data/db.ts. */
-export function iysBrands(db: Db): Model<IysBrandDoc> {
-  return (db.conn.models.IysBrand as Model<IysBrandDoc> | undefined) ?? db.conn.model<IysBrandDoc>('IysBrand', iysBrandSchema, 'iysBrands');
+export function iysBrands(db: Db): Db['iysBrands'] {
+  return db.iysBrands;
 }
 
 export type AssignOutcome = { outcome: 'assigned' | 'already_assigned'; brand: IysBrandDoc } | { outcome: 'taken' };

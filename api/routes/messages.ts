@@ -8,6 +8,7 @@ import { RECEIPT_CLOCK_SKEW_MS, recordReceipt } from '../../messages/recordRecei
 import { messageAcceptedSchema, messageCreateSchema, messageIdParams, messageViewSchema, receiptSchema } from '../../messages/schemas';
 import { verifyReceiptToken } from '../../lib/receiptTokens';
 import { messageDocId } from '../../lib/ids';
+import { messageStatus } from '../../data/messageTimeline';
 import { z } from 'zod';
 
 export function messageRoutes(deps: ApiDeps) {
@@ -28,7 +29,7 @@ export function messageRoutes(deps: ApiDeps) {
         try {
           const { message, created } = await acceptMessage(deps, appId, body);
           if (created) metrics.messagesAccepted.inc({ category: message.category });
-          res.status(created ? 202 : 200).json({ id: message.messageId, status: message.status, statusUrl: `/v1/messages/${message.messageId}` });
+          res.status(created ? 202 : 200).json({ id: message.messageId, status: messageStatus(message), statusUrl: `/v1/messages/${message.messageId}` });
         } catch (err) {
           if (err instanceof IdempotencyConflictError) {
             throw new ApiError(409, 'conflict', 'this idempotencyKey was used for a different message', [{ path: 'body.idempotencyKey', message: 'reused with a different body' }]);

@@ -19,7 +19,9 @@ export interface MessageDoc {
   idempotencyKey?: string;
   /** Hash of the request body, to tell a retry (same body) from a reused key (409). */
   requestHash: string;
+  /** The status the message was accepted with; `progress` holds the furthest it has gone since (data/messageTimeline.ts). */
   status: MessageStatus;
+  progress?: { rank: number; status: MessageStatus };
   timeline: Partial<Record<MessageStep, Date>>;
   /** Why a channel was skipped, by channel. */
   reasons: Partial<Record<'push' | 'sms', string>>;
@@ -42,6 +44,7 @@ export const messageSchema = new Schema<MessageDoc>(
     fallbackTimeoutMs: { type: Number, required: true },
     idempotencyKey: String,
     status: { type: String, enum: MESSAGE_STATUSES, required: true },
+    progress: { type: Schema.Types.Mixed, default: undefined },
     timeline: { type: Schema.Types.Mixed, default: {} },
     reasons: { type: Schema.Types.Mixed, default: {} },
   },

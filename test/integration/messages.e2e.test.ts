@@ -11,6 +11,7 @@ import { messageWorkflowId } from '../../workflows/pushWithSmsFallback';
 import { workflowsPath } from '../../worker';
 import { resolveTemporalCli } from '../../infra/tools';
 import { receiptToken } from '../../lib/receiptTokens';
+import { messageStatus } from '../../data/messageTimeline';
 import { finalMessage, startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -159,7 +160,7 @@ test('a forged receipt is refused and changes nothing', async () => {
 });
 
 test("this run's histories replay against the current workflow code (RECORD_HISTORIES=1 saves them as fixtures)", async () => {
-  const messages = (await h.db.messages.find({ appId: 'demo' }).lean()).filter((m) => m.status !== 'push_sent' && m.status !== 'accepted');
+  const messages = (await h.db.messages.find({ appId: 'demo' }).lean()).filter((m) => !['push_sent', 'accepted'].includes(messageStatus(m)));
   expect(messages.length).toBeGreaterThan(3);
   for (const m of messages) {
     const history = await h.temporal.workflow.getHandle(messageWorkflowId('demo', m.messageId)).fetchHistory();

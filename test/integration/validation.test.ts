@@ -128,6 +128,6 @@ test('/openapi.json documents every route with its schemas', async () => {
 test('every response carries a request id; /metrics counts requests by route', async () => {
   const res = await fetch(`${h.api.url}/healthz`, { headers: { 'x-request-id': 'trace-123' } });
   expect(res.headers.get('x-request-id')).toBe('trace-123');
-  const metrics = await (await fetch(`${h.api.url}/metrics`)).text();
+  const metrics = await (await fetch(`${h.api.url}/metrics`, { headers: { authorization: `Bearer ${h.platformKey}` } })).text();
   expect(metrics).toMatch(/rota_http_request_duration_seconds_count\{method="POST",route="\/v1\/profiles",status="400"\} \d+/);
 });

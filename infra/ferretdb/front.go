@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -26,9 +27,9 @@ var writeCommands = map[string]bool{
 
 // collectionLock orders the writes of one collection. A write whose every statement pins
 // one `_id` holds the collection shared and that document exclusively, so writes to
-// different documents still overlap; an insert holds it shared (it changes no existing
-// document); any other write (a filter on other fields, index and collection commands)
-// holds the whole collection.
+// different documents still overlap; an insert is such a write on the `_id`s it inserts
+// (so it cannot interleave with an upsert of the same `_id`); any other write (a filter on
+// other fields, index and collection commands) holds the whole collection.
 type collectionLock struct {
 	all  sync.RWMutex
 	mu   sync.Mutex
@@ -80,10 +81,6 @@ func (c *collectionLocks) get(db, collection string) *collectionLock {
 // acquire takes what the write command m needs and answers how to give it back.
 func (c *collectionLocks) acquire(m message, cmd command) func() {
 	l := c.get(cmd.db, cmd.collection)
-	if cmd.name == "insert" {
-		l.all.RLock()
-		return l.all.RUnlock
-	}
 	ids, ok := pinnedIDs(m, cmd)
 	if !ok {
 		l.all.Lock()
@@ -104,24 +101,27 @@ func (c *collectionLocks) acquire(m message, cmd command) func() {
 
 // pinnedIDs answers the sorted distinct `_id`s of a write whose every statement names one.
 func pinnedIDs(m message, cmd command) ([]string, bool) {
+	if cmd.name == "insert" {
+		return sortedSet(insertedIDs(m)), true
+	}
 	filters, ok := statementFilters(m, cmd)
 	if !ok {
 		return nil, false
 	}
-	seen := map[string]bool{}
+	ids := make([]string, 0, len(filters))
 	for _, f := range filters {
 		id, ok := idOf(f)
 		if !ok {
 			return nil, false
 		}
-		seen[id] = true
-	}
-	ids := make([]string, 0, len(seen))
-	for id := range seen {
 		ids = append(ids, id)
 	}
+	return sortedSet(ids), true
+}
+
+func sortedSet(ids []string) []string {
 	sort.Strings(ids)
-	return ids, true
+	return slices.Compact(ids)
 }
 
 type front struct {

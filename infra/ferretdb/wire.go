@@ -291,3 +291,26 @@ func lookup(doc []byte, key string, typ byte) []byte {
 	})
 	return found
 }
+
+// insertedIDs answers the `_id`s of an insert's documents (in the body or a document
+// sequence); a document without one gets a fresh ObjectId from FerretDB, which nothing
+// else can name.
+func insertedIDs(m message) []string {
+	body, sequences := sections(m)
+	docs := sequences["documents"]
+	if arr := lookup(body, "documents", 0x04); arr != nil {
+		_ = walkElements(arr, func(_ string, typ byte, v []byte) bool {
+			if typ == 0x03 {
+				docs = append(docs, v)
+			}
+			return true
+		})
+	}
+	ids := make([]string, 0, len(docs))
+	for _, d := range docs {
+		if id, ok := idOf(d); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}

@@ -57,13 +57,33 @@ export async function ensureCountersOf(db: Db, appId: string, events: Counted[])
   }
 }
 
+/** The source part of a counter's `_id` (its ingest request, or `m:{original id}` for a moved one). */
+function sourceOf(c: EventCounterDoc): string | undefined {
+  const prefix = counterId(c.profileId, c.day, c.name, '');
+  return c._id.startsWith(prefix) ? c._id.slice(prefix.length) : undefined;
+}
+
 /**
- * Moves every counter of `from` to `to` (identity merge): each is inserted for `to` under an
- * `_id` derived from the original's, then the original is deleted, so a repeated or racing
- * merge moves each counter once.
+ * Moves every event and counter of `from` to `to` (identity merge). The rule that makes
+ * counting exactly-once, "the counter of a source (ingest request) exists once its events
+ * do", must hold after the move too: each counter moves under an id derived from the
+ * original's (`m:{original id}`), and the events it counted move with it, re-tagged with that
+ * same source. A pre-merge event re-sent later (with its old anonymousId, which now names
+ * `to`) then finds its counter and is only a duplicate; tagged with its old ingest request,
+ * it would find none and have its whole request counted again.
+ *
+ * Every step is safe to repeat, so a repeated or racing merge moves each counter once:
+ * events first (a re-sent event meanwhile recounts exactly the counter the merge then
+ * inserts, under the same id), then the moved counters, then the originals are deleted.
  */
-export async function moveCounters(db: Db, appId: string, from: string, to: string): Promise<void> {
+export async function moveEventsAndCounters(db: Db, appId: string, from: string, to: string): Promise<void> {
   const counters = await db.eventCounters.find({ appId, profileId: from }).lean();
+  for (const c of counters) {
+    const source = sourceOf(c);
+    if (source !== undefined) await db.events.updateMany({ appId, profileId: from, day: c.day, name: c.name, ingestId: source }, { $set: { profileId: to, ingestId: `m:${c._id}` } });
+  }
   await insertCounters(db, counters.map((c) => ({ ...c, _id: counterId(to, c.day, c.name, `m:${c._id}`), profileId: to })));
   for (const c of counters) await db.eventCounters.deleteOne({ _id: c._id });
+  // Events without a counter yet (their request died before counting, or is still counting): they keep their source, and are counted for `to` when re-sent.
+  await db.events.updateMany({ appId, profileId: from }, { $set: { profileId: to } });
 }

@@ -7,13 +7,13 @@
  *
  * Every step is idempotent, so a retried or racing merge of the same pair converges on one
  * profile holding everything: keys are re-pointed (same result twice), attributes are set
- * only where absent, counters are added once each (events/counters.ts moveCounters).
+ * only where absent, events and counters move once each (events/counters.ts moveEventsAndCounters).
  */
 import type { Db } from '../data/db';
 import { isDuplicateKey } from '../data/db';
 import { attachDevice } from '../data/profileDevices';
 import type { ProfileDoc } from '../data/models/profiles';
-import { moveCounters } from '../events/counters';
+import { moveEventsAndCounters } from '../events/counters';
 import { newProfileId } from '../lib/ids';
 import { profileKey } from './profileKeys';
 
@@ -47,8 +47,7 @@ async function mergeInto(db: Db, appId: string, anon: ProfileDoc, knownId: strin
     if (anon[channel]) await db.profiles.updateOne({ _id: knownId, [channel]: { $exists: false } }, { $set: { [channel]: anon[channel] } });
   }
   for (const { updatedAt: _u, ...device } of anon.devices ?? []) await attachDevice(db, appId, knownId, device);
-  await db.events.updateMany({ appId, profileId: anon._id }, { $set: { profileId: knownId } });
-  await moveCounters(db, appId, anon._id, knownId);
+  await moveEventsAndCounters(db, appId, anon._id, knownId);
   await db.profiles.deleteOne({ _id: anon._id });
 }
 

@@ -92,3 +92,31 @@ test('an anonymousId that belongs to another person is a 409 and changes nothing
   expect((await h.call('GET', '/v1/profiles/second-owner')).body.anonymousIds).toBeUndefined();
   expect((await h.call('POST', '/v1/identify', { anonymousId: 'anon-taken' })).status).toBe(400);
 });
+
+test('after a merge, re-sending pre-sign-in events with their old anonymousId is answered as duplicates and changes no count', async () => {
+  // Before sign-in: a batch of the anonymous person alone, and one that also holds an event of the known person.
+  const anonOnly = Array.from({ length: 3 }, (_, i) => ({ eventId: `resend-anon-${i}`, name: 'purchase', anonymousId: 'anon-resend' }));
+  const mixed = [{ eventId: 'resend-anon-3', name: 'purchase', anonymousId: 'anon-resend' }, { eventId: 'resend-known-0', name: 'purchase', externalId: 'resend-known' }];
+  expect((await h.call('POST', '/v1/events', { events: anonOnly })).body).toEqual({ accepted: 3, duplicates: 0, rejected: [] });
+  expect((await h.call('POST', '/v1/events', { events: mixed })).body).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+  await h.call('POST', '/v1/profiles', { externalId: 'resend-known', email: 'resend@example.com' });
+  const merged = await h.call('POST', '/v1/identify', { anonymousId: 'anon-resend', externalId: 'resend-known' });
+  expect(merged.body.merged).toBe(true);
+  const profileId = `demo:${merged.body.profile.id}`;
+
+  const segments = async () => {
+    const counts = [];
+    for (const count of [5, 6]) counts.push((await h.call('POST', '/v1/segments/preview', { rule: { and: [{ event: 'purchase', op: 'atLeast', count }, { channel: 'email' }] }, sample: 0 })).body.count);
+    const exactlyFive = await h.call('POST', '/v1/segments/preview', { rule: { event: 'purchase', op: 'exactly', count: 5 }, sample: 100 });
+    return { atLeastFiveAndSix: counts, exactlyFive: exactlyFive.body.sample.map((p: { id: string }) => p.id) };
+  };
+  const before = { counters: await countersOf(profileId), segments: await segments() };
+  expect(before).toEqual({ counters: { purchase: 5 }, segments: { atLeastFiveAndSix: [1, 0], exactlyFive: [merged.body.profile.id] } });
+
+  for (const events of [anonOnly.slice(0, 1), anonOnly, mixed]) {
+    const again = await h.call('POST', '/v1/events', { events });
+    expect(again.body).toEqual({ accepted: 0, duplicates: events.length, rejected: [] });
+    expect({ counters: await countersOf(profileId), segments: await segments() }).toEqual(before);
+  }
+  expect(await h.db.events.countDocuments({ appId: 'demo', profileId })).toBe(5);
+});

@@ -10,16 +10,18 @@ import { ATTRIBUTE_NAME, type AttributeMode } from '../domain/attributes';
 import { scopedId } from '../lib/ids';
 import type { FieldIssue } from '../lib/invalidInput';
 import { coerce, inferType, type AttributeValue } from './coerce';
-
+import { attributeNameProblem } from './names';
 
 export async function appAttributeMode(db: Db, appId: string): Promise<AttributeMode> {
   const app = await db.apps.findById(appId, { settings: 1 }).lean();
   return app?.settings?.attributeMode ?? 'permissive';
 }
 
+/** The definitions of `names` that exist; a name no definition can have (empty, with `.` or `$`) is simply not found. */
 export async function definitionsOf(db: Db, appId: string, names: string[]): Promise<Map<string, AttributeDefinitionDoc>> {
-  if (names.length === 0) return new Map();
-  const defs = await db.attributeDefinitions.find({ _id: { $in: names.map((n) => scopedId(appId, n)) } }).lean();
+  const definable = names.filter((n) => ATTRIBUTE_NAME.test(n));
+  if (definable.length === 0) return new Map();
+  const defs = await db.attributeDefinitions.find({ _id: { $in: definable.map((n) => scopedId(appId, n)) } }).lean();
   return new Map(defs.map((d) => [d.name, d]));
 }
 
@@ -35,7 +37,8 @@ export async function validateAttributes(
 ): Promise<{ values: Record<string, AttributeValue | null>; issues: FieldIssue[] }> {
   const names = Object.keys(input);
   const issues: FieldIssue[] = [];
-  const values: Record<string, AttributeValue | null> = {};
+  // No prototype: a name is only ever a key of its own (the built-in names are refused below anyway).
+  const values: Record<string, AttributeValue | null> = Object.create(null);
   const defs = await definitionsOf(db, appId, names);
   const mode = defs.size < names.length ? await appAttributeMode(db, appId) : 'permissive';
   const toRegister: AttributeDefinitionDoc[] = [];
@@ -43,8 +46,10 @@ export async function validateAttributes(
   for (const name of names) {
     const path = `${pathPrefix}.${name}`;
     const raw = input[name];
-    if (!ATTRIBUTE_NAME.test(name)) {
-      issues.push({ path, message: 'attribute names are letters, digits and _, starting with a letter (at most 64)' });
+    // Also in permissive mode, and also for a name defined before such names were refused.
+    const problem = attributeNameProblem(name);
+    if (problem) {
+      issues.push({ path, message: problem });
       continue;
     }
     if (raw === null) {

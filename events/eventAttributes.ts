@@ -1,15 +1,17 @@
 /** Event attributes are typed by their value (no registry): each must be one of the attribute types, within its default limits. */
 import { coerce, inferType, type AttributeValue } from '../attributes/coerce';
-import { ATTRIBUTE_NAME } from '../domain/attributes';
+import { attributeNameProblem } from '../attributes/names';
 import type { FieldIssue } from '../lib/invalidInput';
 
 export function validateEventAttributes(input: Record<string, unknown>, pathPrefix: string): { values: Record<string, AttributeValue>; issues: FieldIssue[] } {
-  const values: Record<string, AttributeValue> = {};
+  // No prototype: a name is only ever a key of its own (attributes/names.ts refuses the built-in ones anyway).
+  const values: Record<string, AttributeValue> = Object.create(null);
   const issues: FieldIssue[] = [];
   for (const [name, raw] of Object.entries(input)) {
     const path = `${pathPrefix}.${name}`;
-    if (!ATTRIBUTE_NAME.test(name)) {
-      issues.push({ path, message: 'attribute names are letters, digits and _, starting with a letter (at most 64)' });
+    const problem = attributeNameProblem(name);
+    if (problem) {
+      issues.push({ path, message: problem });
       continue;
     }
     const type = inferType(raw);

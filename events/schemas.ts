@@ -1,5 +1,6 @@
 /** Shapes of the event API: one source for validation, types and OpenAPI. */
 import { z } from 'zod';
+import { attributeMapSchema } from '../attributes/names';
 import { externalIdSchema } from '../profiles/schemas';
 
 export const MAX_BATCH = 1000;
@@ -15,20 +16,25 @@ export const eventInputSchema = z
     externalId: externalIdSchema.optional(),
     anonymousId: externalIdSchema.optional(),
     occurredAt: z.iso.datetime({ offset: true }).optional().describe("The device's time of the event (default: now); late events from offline devices are kept at their real time"),
-    attributes: z
-      .record(z.string(), z.unknown())
-      .refine((a) => Object.keys(a).length <= MAX_EVENT_ATTRIBUTES, `at most ${MAX_EVENT_ATTRIBUTES} attributes per event`)
+    attributes: attributeMapSchema(MAX_EVENT_ATTRIBUTES, `at most ${MAX_EVENT_ATTRIBUTES} attributes per event`)
       .optional()
       .describe('string, number, boolean, ISO date or list of strings'),
   })
   .refine((e) => (e.externalId === undefined) !== (e.anonymousId === undefined), { message: 'give exactly one of externalId and anonymousId', path: ['externalId'] });
 export type EventInput = z.infer<typeof eventInputSchema>;
 
-/** What the route accepts: one event, or `{ events: [...] }`; each batch item is validated on its own (eventInputSchema). */
-export const eventsBodySchema = z.union([
-  z.strictObject({ events: z.array(z.unknown()).min(1, 'a batch needs at least one event') }),
-  z.record(z.string(), z.unknown()),
-]);
+/**
+ * What the route accepts: one event, or `{ events: [...] }`; each batch item is validated on
+ * its own (eventInputSchema). A body with `events` is a batch, whatever else it holds, so a
+ * bad batch is answered as one (`body.events`), never read as a single event.
+ */
+export const eventsBodySchema = z.record(z.string(), z.unknown()).superRefine((body, ctx) => {
+  if (!Object.hasOwn(body, 'events')) return;
+  const { events } = body;
+  if (!Array.isArray(events)) ctx.addIssue({ code: 'custom', path: ['events'], message: 'must be a list of events' });
+  else if (events.length === 0) ctx.addIssue({ code: 'custom', path: ['events'], message: 'must hold at least 1 event' });
+  for (const key of Object.keys(body)) if (key !== 'events') ctx.addIssue({ code: 'custom', path: [key], message: 'a batch holds events only: {"events": [...]}' });
+});
 /** The same, as documented. */
 export const eventsBodyDoc = z.union([z.strictObject({ events: z.array(eventInputSchema).min(1).max(MAX_BATCH) }), eventInputSchema]);
 

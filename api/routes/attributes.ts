@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { ATTRIBUTE_NAME_HINT, attributeNameSchema } from '../../attributes/names';
 import { appAttributeMode } from '../../attributes/registry';
-import { ATTRIBUTE_MODES, ATTRIBUTE_NAME, ATTRIBUTE_TYPES } from '../../domain/attributes';
+import { ATTRIBUTE_MODES, ATTRIBUTE_TYPES } from '../../domain/attributes';
 import { scopedId } from '../../lib/ids';
 import { appIdOf } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -9,7 +10,7 @@ import { route } from '../routing';
 
 const definitionInput = z
   .strictObject({
-    name: z.string().regex(ATTRIBUTE_NAME, 'letters, digits and _, starting with a letter (at most 64)'),
+    name: attributeNameSchema.describe(`${ATTRIBUTE_NAME_HINT}; not a name every JavaScript object has (constructor, toString, …)`),
     type: z.enum(ATTRIBUTE_TYPES),
     allowed: z.array(z.string().min(1).max(200)).min(1).max(500).optional().describe('allowed values (string and stringList)'),
     min: z.number().optional().describe('inclusive lower bound (number)'),

@@ -55,4 +55,31 @@ test('attribute names must be safe field names', async () => {
   const res = await upsert({ 'a.b': 1, $where: 2 });
   expect(res.status).toBe(400);
   expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['body.attributes.a.b', 'body.attributes.$where']);
+  const empty = await upsert({ '': 1 });
+  expect(empty.status).toBe(400);
+  expect(empty.body.error.details.map((d: { path: string }) => d.path)).toEqual(['body.attributes.']);
+});
+
+test.each(['constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'])(
+  '%s, a built-in member of JavaScript objects, is refused as an attribute name: at definition and at every profile write, naming it',
+  async (name) => {
+    const definition = await h.call('POST', '/v1/attributes', { name, type: 'string' });
+    expect(definition.status).toBe(400);
+    expect(definition.body.error.details).toEqual([{ path: 'body.name', message: expect.stringContaining(name) }]);
+    for (const mode of ['permissive', 'strict']) {
+      expect((await h.call('PUT', '/v1/attributes/mode', { mode })).status).toBe(200);
+      const write = await upsert({ [name]: 'x', city: 'Ankara' }, `reserved-${name}`);
+      expect(write.status).toBe(400);
+      expect(write.body.error.details).toEqual([{ path: `body.attributes.${name}`, message: expect.stringContaining(name) }]);
+    }
+    await h.call('PUT', '/v1/attributes/mode', { mode: 'permissive' });
+    expect((await h.call('GET', `/v1/profiles/reserved-${name}`)).status).toBe(404);
+    expect((await h.call('GET', '/v1/attributes')).body.attributes.map((a: { name: string }) => a.name)).not.toContain(name);
+  },
+);
+
+test('__proto__ is refused as an attribute name at definition', async () => {
+  const res = await h.call('POST', '/v1/attributes', '{"name":"__proto__","type":"string"}');
+  expect(res.status).toBe(400);
+  expect(res.body.error.details[0].path).toBe('body.name');
 });

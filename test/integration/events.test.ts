@@ -84,7 +84,12 @@ test('a single invalid event, an empty batch or malformed JSON is a 400 naming t
   const allBad = await h.call('POST', '/v1/events', { events: [{ name: 'x' }, { name: 'x', externalId: 'ev-nobody', attributes: { v: null } }] });
   expect(allBad.status).toBe(400);
   expect(allBad.body.error.details.map((d: { path: string }) => d.path)).toEqual(['body.events.0.externalId', 'body.events.1.attributes.v']);
-  expect((await h.call('POST', '/v1/events', { events: [] })).status).toBe(400);
+  const empty = await h.call('POST', '/v1/events', { events: [] });
+  expect(empty.status).toBe(400);
+  expect(empty.body.error).toEqual({ code: 'invalid_request', message: 'body.events: must hold at least 1 event', details: [{ path: 'body.events', message: 'must hold at least 1 event' }] });
+  const notAList = await h.call('POST', '/v1/events', { events: { name: 'x', externalId: 'ev-nobody' } });
+  expect(notAList.status).toBe(400);
+  expect(notAList.body.error.details.map((d: { path: string }) => d.path)).toEqual(['body.events']);
   const malformed = await h.call('POST', '/v1/events', '{"name": "x", ');
   expect(malformed.status).toBe(400);
   expect(malformed.body.error.code).toBe('malformed_json');
@@ -113,4 +118,14 @@ test('events for an anonymous id land on an anonymous profile', async () => {
   const profile = await h.db.profiles.findOne({ _id: key!.profileId }).lean();
   expect(profile).toMatchObject({ anonymousIds: ['device-123'] });
   expect(profile!.externalId).toBeUndefined();
+});
+
+test('event attributes named like built-in object members are a 400 naming each, and nothing is stored', async () => {
+  const before = await h.db.events.countDocuments({ appId: 'demo' });
+  // Raw JSON: an object literal would not carry __proto__ as an own key.
+  const res = await h.call('POST', '/v1/events', '{"eventId":"proto-1","name":"x","externalId":"ev-proto","attributes":{"__proto__":{"polluted":true},"constructor":"c","toString":"t","ok":1}}');
+  expect(res.status).toBe(400);
+  expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['body.attributes.__proto__', 'body.attributes.constructor', 'body.attributes.toString']);
+  expect(res.body.error.details.find((d: { path: string }) => d.path === 'body.attributes.constructor').message).toMatch(/constructor/);
+  expect(await h.db.events.countDocuments({ appId: 'demo' })).toBe(before);
 });

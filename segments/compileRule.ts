@@ -3,16 +3,19 @@
  * event counters first (one `$group` + `$sum` per distinct event and window) and enter the
  * filter as `_id` sets, so the profile query never touches the events collection. Relative
  * dates and day windows are fixed at `now`, which the caller reports as `evaluatedAt`.
+ * User text reaches a regex only escaped, and only within the limits validateRule.ts sets.
  */
 import type { QueryFilter } from 'mongoose';
 import type { Db } from '../data/db';
 import type { ProfileDoc } from '../data/models/profiles';
 import { DAY_MS, utcDay } from '../events/counters';
+import { defaultQueryBudget, withinBudget, type QueryBudget } from './queryBudget';
 import type { CheckedRule } from './validateRule';
 
 type Filter = QueryFilter<ProfileDoc>;
 const EVERYONE: Filter = { _id: { $exists: true } };
 
+/** User text as a regex matching exactly that text: every character with a meaning in a pattern (PCRE on MongoDB, RE2 on FerretDB) is escaped. */
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -48,14 +51,14 @@ function deviceTag({ platform, pushEnabled }: Extract<CheckedRule, { kind: 'devi
 /** Per-profile totals of one event in a window, read once per distinct (event, window) of a compile. */
 type Totals = (name: string, fromDay: number | undefined) => Promise<Map<string, number>>;
 
-function totalsReader(db: Db, appId: string): Totals {
+function totalsReader(db: Db, appId: string, budget: QueryBudget): Totals {
   const cache = new Map<string, Promise<Map<string, number>>>();
   return (name, fromDay) => {
     const key = `${name}\u0000${fromDay ?? ''}`;
     let hit = cache.get(key);
     if (!hit) {
-      hit = db.eventCounters
-        .aggregate<{ _id: string; n: number }>([{ $match: { appId, name, ...(fromDay === undefined ? {} : { day: { $gte: fromDay } }) } }, { $group: { _id: '$profileId', n: { $sum: '$n' } } }])
+      const pipeline = [{ $match: { appId, name, ...(fromDay === undefined ? {} : { day: { $gte: fromDay } }) } }, { $group: { _id: '$profileId', n: { $sum: '$n' } } }];
+      hit = withinBudget(budget, (options) => db.eventCounters.aggregate<{ _id: string; n: number }>(pipeline).option(options).exec())
         .then((rows) => new Map(rows.map((r) => [r._id, r.n])));
       cache.set(key, hit);
     }
@@ -89,7 +92,7 @@ async function compileNode(rule: CheckedRule, now: Date, totals: Totals): Promis
   }
 }
 
-/** The filter for the app's live profiles (not those half-way through a merge or an erasure) matching `rule`. */
-export async function compileRule(db: Db, appId: string, rule: CheckedRule, now: Date): Promise<Filter> {
-  return { appId, mergedInto: { $exists: false }, erasing: { $exists: false }, $and: [await compileNode(rule, now, totalsReader(db, appId))] };
+/** The filter for the app's live profiles (not those half-way through a merge or an erasure) matching `rule`; its reads of the counters spend `budget`. */
+export async function compileRule(db: Db, appId: string, rule: CheckedRule, now: Date, budget: QueryBudget = defaultQueryBudget()): Promise<Filter> {
+  return { appId, mergedInto: { $exists: false }, erasing: { $exists: false }, $and: [await compileNode(rule, now, totalsReader(db, appId, budget))] };
 }

@@ -5,7 +5,9 @@
  * (compileRule.ts) and the API.
  */
 import { z } from 'zod';
+import { ATTRIBUTE_NAME_HINT } from '../attributes/names';
 import { PLATFORMS } from '../data/models/profiles';
+import { ATTRIBUTE_NAME } from '../domain/attributes';
 import { CONSENT_STATUSES, CONSENT_TYPES } from '../iys/consent';
 
 export const ATTRIBUTE_OPS = ['eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'notExists', 'contains', 'withinLastDays', 'moreThanDaysAgo'] as const;
@@ -17,11 +19,17 @@ export const CHANNELS = ['email', 'msisdn'] as const;
 export const MAX_RULE_DEPTH = 8;
 export const MAX_RULE_LEAVES = 100;
 export const MAX_WINDOW_DAYS = 3650;
+/**
+ * Substring matches (contains on a string attribute) are the costly conditions: no index
+ * answers them, so each one reads every profile's value. They are bounded in number and length.
+ */
+export const MAX_PATTERN_CONDITIONS = 10;
+export const MAX_PATTERN_LENGTH = 100;
 
 export const attributeLeaf = z.strictObject({
-  attribute: z.string().describe('a registered attribute (GET /v1/attributes)'),
+  attribute: z.string().regex(ATTRIBUTE_NAME, `not an attribute name (${ATTRIBUTE_NAME_HINT})`).describe('a registered attribute (GET /v1/attributes)'),
   op: z.enum(ATTRIBUTE_OPS),
-  value: z.unknown().optional().describe('eq, ne, gt, gte, lt, lte, contains'),
+  value: z.unknown().optional().describe(`eq, ne, gt, gte, lt, lte, contains (on a string attribute: at most ${MAX_PATTERN_LENGTH} characters, and at most ${MAX_PATTERN_CONDITIONS} such conditions per rule)`),
   values: z.array(z.unknown()).min(1).max(1000).optional().describe('in, nin (any number), between (exactly two: low, high; inclusive)'),
   days: z.number().int().min(1).max(MAX_WINDOW_DAYS).optional().describe('withinLastDays, moreThanDaysAgo (date attributes)'),
 });

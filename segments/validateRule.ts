@@ -13,7 +13,10 @@ import type { ConsentStatus, ConsentType } from '../iys/consent';
 import type { Platform } from '../data/models/profiles';
 import { EVENT_NAME } from '../events/schemas';
 import type { FieldIssue } from '../lib/invalidInput';
-import { attributeLeaf, channelLeaf, consentLeaf, deviceLeaf, eventLeaf, MAX_RULE_DEPTH, MAX_RULE_LEAVES, type AttributeOp, type EventOp } from './rules';
+import {
+  attributeLeaf, channelLeaf, consentLeaf, deviceLeaf, eventLeaf, MAX_PATTERN_CONDITIONS, MAX_PATTERN_LENGTH, MAX_RULE_DEPTH, MAX_RULE_LEAVES,
+  type AttributeOp, type EventOp,
+} from './rules';
 
 export type CheckedRule =
   | { kind: 'and' | 'or'; rules: CheckedRule[] }
@@ -65,7 +68,7 @@ function walk(raw: unknown, path: string, depth: number, w: Walk): CheckedRule |
     return undefined;
   }
   const keys = Object.keys(raw);
-  const logical = LOGICAL.find((k) => k in raw);
+  const logical = LOGICAL.find((k) => Object.hasOwn(raw, k));
   if (logical) {
     if (keys.length !== 1) {
       w.issues.push({ path, message: `${logical} stands alone in its object` });
@@ -83,7 +86,7 @@ function walk(raw: unknown, path: string, depth: number, w: Walk): CheckedRule |
     const rules = inner.map((r, i) => walk(r, `${path}.${logical}.${i}`, depth + 1, w));
     return rules.every(Boolean) ? { kind: logical, rules: rules as CheckedRule[] } : undefined;
   }
-  const leafKind = (Object.keys(LEAVES) as (keyof typeof LEAVES)[]).find((k) => k in raw);
+  const leafKind = (Object.keys(LEAVES) as (keyof typeof LEAVES)[]).find((k) => Object.hasOwn(raw, k));
   if (!leafKind) {
     w.issues.push({ path, message: 'unknown rule: expected and, or, not, attribute, event, device, consent or channel' });
     return undefined;
@@ -120,7 +123,8 @@ function walk(raw: unknown, path: string, depth: number, w: Walk): CheckedRule |
   }
 }
 
-function typeAttribute({ node, leaf: raw, path }: Walk['pending'][number], defs: Awaited<ReturnType<typeof definitionsOf>>, issues: FieldIssue[]): void {
+/** Second pass, per attribute leaf; `patterns` counts the substring conditions met so far. */
+function typeAttribute({ node, leaf: raw, path }: Walk['pending'][number], defs: Awaited<ReturnType<typeof definitionsOf>>, issues: FieldIssue[], patterns: { n: number }): void {
   const def = defs.get(raw.attribute);
   if (!def) {
     issues.push({ path: `${path}.attribute`, message: `unknown attribute ${raw.attribute} (define it with POST /v1/attributes)` });
@@ -138,6 +142,16 @@ function typeAttribute({ node, leaf: raw, path }: Walk['pending'][number], defs:
     if ('error' in r) issues.push({ path: at, message: `${r.error} (${raw.attribute} is a ${def.type} attribute)` });
     return 'error' in r ? undefined : r.value;
   };
+  if (raw.op === 'contains' && def.type === 'string') {
+    if (++patterns.n > MAX_PATTERN_CONDITIONS) {
+      issues.push({ path, message: `a rule has at most ${MAX_PATTERN_CONDITIONS} contains conditions on string attributes (each reads every profile)` });
+      return;
+    }
+    if (typeof raw.value === 'string' && raw.value.length > MAX_PATTERN_LENGTH) {
+      issues.push({ path: `${path}.value`, message: `contains takes at most ${MAX_PATTERN_LENGTH} characters (this one has ${raw.value.length})` });
+      return;
+    }
+  }
   const need = NEEDS[raw.op];
   const extra = (['value', 'values', 'days'] as const).filter((k) => raw[k] !== undefined && k !== (need === 'pair' ? 'values' : need));
   for (const k of extra) issues.push({ path: `${path}.${k}`, message: `${raw.op} takes no ${k}` });
@@ -161,6 +175,7 @@ export async function validateRule(db: Db, appId: string, raw: unknown, path: st
   if (!rule || w.issues.length > 0) return { issues: w.issues };
   const defs = await definitionsOf(db, appId, [...new Set(w.pending.map((p) => p.leaf.attribute))]);
   const issues: FieldIssue[] = [];
-  for (const pending of w.pending) typeAttribute(pending, defs, issues);
+  const patterns = { n: 0 };
+  for (const pending of w.pending) typeAttribute(pending, defs, issues, patterns);
   return issues.length > 0 ? { issues } : { rule };
 }

@@ -1,3 +1,4 @@
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { appIdOf } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -6,8 +7,9 @@ import { route } from '../routing';
 import type { SegmentDoc } from '../../data/models/segments';
 import { localId, randomToken, scopedId } from '../../lib/ids';
 import { toProfileView } from '../../profiles/upsertProfile';
-import { segmentFilter } from '../../segments/evaluateSegment';
+import { countMembers, firstMembers, segmentFilter } from '../../segments/evaluateSegment';
 import { streamMembers } from '../../segments/exportMembers';
+import { queryBudget, SegmentQueryTimeoutError, segmentQuerySettings, type QueryBudget } from '../../segments/queryBudget';
 import {
   countSchema, exportQuerySchema, membersPageSchema, membersQuerySchema, previewDoc, previewResultSchema, previewSchema,
   segmentCreateDoc, segmentCreateSchema, segmentIdSchema, segmentViewSchema,
@@ -27,39 +29,64 @@ async function savedSegment(db: Db, appId: string, id: string): Promise<SegmentD
 }
 
 /** A saved segment's rule, compiled now (its registry may have changed since it was saved). */
-async function savedSegmentFilter(db: Db, appId: string, id: string) {
-  return segmentFilter(db, appId, (await savedSegment(db, appId, id)).rule, 'segment.rule');
+async function savedSegmentFilter(db: Db, appId: string, id: string, budget: QueryBudget) {
+  return segmentFilter(db, appId, (await savedSegment(db, appId, id)).rule, 'segment.rule', budget);
 }
 
-export function segmentRoutes({ db }: ApiDeps) {
+/**
+ * Runs one request's segment queries under one budget: at most `maxTimeMS` of database work
+ * (more is a 503 that says so), all of it dropped when the client hangs up (the request's
+ * signal aborts the query in flight, and no other is sent).
+ */
+async function bounded(req: Request, res: Response, maxTimeMS: number, work: (budget: QueryBudget) => Promise<void>): Promise<void> {
+  const hangUp = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) hangUp.abort(new ApiError(499, 'client_closed_request', `the client closed the connection before ${req.method} ${req.path} was answered`));
+  };
+  res.once('close', onClose);
+  try {
+    await work(queryBudget(maxTimeMS, hangUp.signal));
+  } catch (err) {
+    if (err instanceof SegmentQueryTimeoutError) {
+      throw new ApiError(503, 'query_timeout', `${err.message}; narrow the rule (fewer or shorter contains conditions, fewer behaviour windows) or retry when the database is less busy`);
+    }
+    throw err;
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+export function segmentRoutes({ db, config }: ApiDeps) {
+  const { SEGMENT_QUERY_MAX_TIME_MS: maxTimeMS, SEGMENT_EXPORT_MAX_TIME_MS: exportMaxTimeMS } = segmentQuerySettings(config);
+  const timeout = { description: `the segment's queries ran longer than ${maxTimeMS} ms (SEGMENT_QUERY_MAX_TIME_MS) and were stopped` };
   return [
     route({
       method: 'post', path: '/v1/segments/preview', tag: 'segments', access: 'designer',
       summary: 'Count a rule and show a sample of its members, without saving it',
       body: previewSchema, bodyDoc: previewDoc,
-      responses: { 200: { description: 'the count and a sample', schema: previewResultSchema } },
-      handler: async ({ body, req, res }) => {
+      responses: { 200: { description: 'the count and a sample', schema: previewResultSchema }, 503: timeout },
+      handler: ({ body, req, res }) => bounded(req, res, maxTimeMS, async (budget) => {
         const appId = appIdOf(req);
-        const { filter, evaluatedAt } = await segmentFilter(db, appId, body.rule, 'body.rule');
-        const [count, sample] = await Promise.all([db.profiles.countDocuments(filter), body.sample > 0 ? db.profiles.find(filter).sort({ _id: 1 }).limit(body.sample).lean() : []]);
+        const { filter, evaluatedAt } = await segmentFilter(db, appId, body.rule, 'body.rule', budget);
+        const [count, sample] = await Promise.all([countMembers(db, filter, budget), body.sample > 0 ? firstMembers(db, filter, body.sample, budget) : []]);
         res.json({ count, sample: sample.map(toProfileView), evaluatedAt: evaluatedAt.toISOString() });
-      },
+      }),
     }),
     route({
       method: 'post', path: '/v1/segments', tag: 'segments', access: 'designer',
       summary: 'Save a segment: a rule over attributes, behaviour, devices, consents and channels',
       body: segmentCreateSchema, bodyDoc: segmentCreateDoc,
-      responses: { 201: { description: 'saved', schema: segmentViewSchema }, 409: { description: 'the id is taken' } },
-      handler: async ({ body, req, res }) => {
+      responses: { 201: { description: 'saved', schema: segmentViewSchema }, 409: { description: 'the id is taken' }, 503: timeout },
+      handler: ({ body, req, res }) => bounded(req, res, maxTimeMS, async (budget) => {
         const appId = appIdOf(req);
-        await segmentFilter(db, appId, body.rule, 'body.rule');
+        await segmentFilter(db, appId, body.rule, 'body.rule', budget);
         const id = body.id ?? `seg_${randomToken(12)}`;
         const doc = await insertOr409(
           () => db.segments.create({ _id: scopedId(appId, id), appId, name: body.name, description: body.description, rule: body.rule }),
           `segment ${id} exists`, 'body.id',
         );
         res.status(201).json(toView(doc.toObject()));
-      },
+      }),
     }),
     route({
       method: 'get', path: '/v1/segments', tag: 'segments', access: 'designer',
@@ -89,28 +116,25 @@ export function segmentRoutes({ db }: ApiDeps) {
     route({
       method: 'get', path: '/v1/segments/:id/count', tag: 'segments', access: 'designer',
       summary: 'How many profiles the segment holds now', params: idParams,
-      responses: { 200: { description: 'the count', schema: countSchema }, 404: { description: 'no such segment' } },
-      handler: async ({ params, req, res }) => {
+      responses: { 200: { description: 'the count', schema: countSchema }, 404: { description: 'no such segment' }, 503: timeout },
+      handler: ({ params, req, res }) => bounded(req, res, maxTimeMS, async (budget) => {
         const appId = appIdOf(req);
-        const { filter, evaluatedAt } = await savedSegmentFilter(db, appId, params.id);
-        res.json({ count: await db.profiles.countDocuments(filter), evaluatedAt: evaluatedAt.toISOString() });
-      },
+        const { filter, evaluatedAt } = await savedSegmentFilter(db, appId, params.id, budget);
+        res.json({ count: await countMembers(db, filter, budget), evaluatedAt: evaluatedAt.toISOString() });
+      }),
     }),
     route({
       method: 'get', path: '/v1/segments/:id/members', tag: 'segments', access: 'designer',
       summary: 'Page through the members, in a stable order', params: idParams, query: membersQuerySchema,
-      responses: { 200: { description: 'one page; pass `next` as `after` for the next one', schema: membersPageSchema }, 404: { description: 'no such segment' } },
-      handler: async ({ params, query, req, res }) => {
+      responses: { 200: { description: 'one page; pass `next` as `after` for the next one', schema: membersPageSchema }, 404: { description: 'no such segment' }, 503: timeout },
+      handler: ({ params, query, req, res }) => bounded(req, res, maxTimeMS, async (budget) => {
         const appId = appIdOf(req);
-        const { filter, evaluatedAt } = await savedSegmentFilter(db, appId, params.id);
-        const page = await db.profiles
-          .find(query.after ? { ...filter, $and: [...(filter.$and ?? []), { _id: { $gt: scopedId(appId, query.after) } }] } : filter)
-          .sort({ _id: 1 })
-          .limit(query.limit)
-          .lean();
+        const { filter, evaluatedAt } = await savedSegmentFilter(db, appId, params.id, budget);
+        const after = query.after ? { ...filter, $and: [...(filter.$and ?? []), { _id: { $gt: scopedId(appId, query.after) } }] } : filter;
+        const page = await firstMembers(db, after, query.limit, budget);
         const last = page.length === query.limit ? page[page.length - 1] : undefined;
         res.json({ members: page.map(toProfileView), ...(last ? { next: localId(last._id) } : {}), evaluatedAt: evaluatedAt.toISOString() });
-      },
+      }),
     }),
     route({
       method: 'get', path: '/v1/segments/:id/export', tag: 'segments', access: 'designer',
@@ -118,12 +142,13 @@ export function segmentRoutes({ db }: ApiDeps) {
       responses: {
         200: { description: 'the members, streamed', contentType: 'application/x-ndjson', schema: z.string() },
         404: { description: 'no such segment' },
+        503: { description: `compiling the rule took longer than ${maxTimeMS} ms (SEGMENT_QUERY_MAX_TIME_MS), or the first batch longer than ${exportMaxTimeMS} ms (SEGMENT_EXPORT_MAX_TIME_MS); later, the stream is cut off` },
       },
-      handler: async ({ params, query, req, res }) => {
+      handler: ({ params, query, req, res }) => bounded(req, res, maxTimeMS, async (budget) => {
         const appId = appIdOf(req);
-        const { filter } = await savedSegmentFilter(db, appId, params.id);
-        await streamMembers(db, appId, filter, query.format, res, `segment-${params.id}`);
-      },
+        const { filter } = await savedSegmentFilter(db, appId, params.id, budget);
+        await streamMembers(db, appId, filter, query.format, res, `segment-${params.id}`, queryBudget(exportMaxTimeMS, budget.signal, 'SEGMENT_EXPORT_MAX_TIME_MS'));
+      }),
     }),
   ];
 }

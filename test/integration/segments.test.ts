@@ -48,6 +48,9 @@ test.each([
   ['notExists', { attribute: 'plan', op: 'notExists' }, ['şule']],
   ['contains on a list', { attribute: 'tags', op: 'contains', value: 'öğrenci' }, ['şule']],
   ['contains in a string (Turkish letters)', { attribute: 'city', op: 'contains', value: 'İst' }, ['ayse']],
+  ['contains takes regex characters literally', { attribute: 'city', op: 'contains', value: '.*' }, []],
+  ['contains with quotes and a comma', { attribute: 'city', op: 'contains', value: ', Bodrum "m' }, ['şule']],
+  ['contains up to the pattern limit', { attribute: 'city', op: 'contains', value: 'x'.repeat(100) }, []],
   ['absolute date', { attribute: 'signup', op: 'gte', value: ago(10) }, ['ayse']],
   ['relative date', { attribute: 'signup', op: 'withinLastDays', days: 7 }, ['ayse']],
   ['older than', { attribute: 'signup', op: 'moreThanDaysAgo', days: 30 }, ['mehmet']],
@@ -80,6 +83,18 @@ test.each([
   ['empty and', { and: [] }, 'body.rule.and'],
   ['bad platform', { device: { platform: 'symbian' } }, 'body.rule.device.platform'],
   ['bad consent type', { consent: { type: 'FAX' } }, 'body.rule.consent.type'],
+  ['an empty attribute name', { attribute: '' }, 'body.rule.attribute'],
+  ['an empty attribute name and an operator', { attribute: '', op: 'eq', value: 'x' }, 'body.rule.attribute'],
+  ['an attribute name that is no field name', { and: [{ device: {} }, { attribute: 'a.b', op: 'exists' }] }, 'body.rule.and.1.attribute'],
+  ['an empty event name', { event: '', op: 'never' }, 'body.rule.event'],
+  ['an unknown operator', { attribute: 'score', op: 'approximately', value: 1 }, 'body.rule.op'],
+  ['an operator of another kind of leaf', { event: 'purchase', op: 'eq', count: 1 }, 'body.rule.op'],
+  ['an object where a string goes', { attribute: 'city', op: 'eq', value: { $ne: null } }, 'body.rule.value'],
+  ['a list inside a list of values', { attribute: 'score', op: 'in', values: [1, [2]] }, 'body.rule.values.1'],
+  ['a count that is not a number', { event: 'purchase', op: 'atLeast', count: '3' }, 'body.rule.count'],
+  ['a contains pattern past its limit', { attribute: 'city', op: 'contains', value: 'x'.repeat(101) }, 'body.rule.value'],
+  ['more contains conditions than a rule may have', { or: Array.from({ length: 11 }, (_, i) => ({ attribute: 'city', op: 'contains', value: `c${i}` })) }, 'body.rule.or.10'],
+  ['more than 100 conditions', { or: Array.from({ length: 101 }, () => ({ channel: 'email' })) }, 'body.rule.or.100'],
 ])('a rule with %s is a 400 naming the failing node, and nothing is saved', async (_name, rule, path) => {
   const preview = await h.call('POST', '/v1/segments/preview', { rule });
   expect(preview.status).toBe(400);

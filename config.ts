@@ -4,10 +4,12 @@
  */
 import { z } from 'zod';
 import { API_KEY_FORMAT } from './domain/auth';
+import { segmentQuerySettingsSchema } from './segments/queryBudget';
 
 const url = z.url();
 
 export const configSchema = z.object({
+  ...segmentQuerySettingsSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   PUBLIC_URL: url.optional().describe('Base URL clients use to reach the API (default http://HOST:PORT)'),

@@ -43,7 +43,8 @@ export function parseCsv(text: string): CsvTable {
   const [head, ...lines] = splitRecords(text.replace(/^\uFEFF/, ''));
   const header = (head ?? []).map((h) => h.trim());
   const rows = lines.map((cells) => {
-    const row: Record<string, string> = {};
+    // No prototype: a column named like a built-in (`__proto__`, `constructor`) is a column like any other.
+    const row: Record<string, string> = Object.create(null) as Record<string, string>;
     cells.forEach((cell, i) => {
       const name = header[i] ?? `column${i + 1}`;
       if (cell.trim() !== '') row[name] = cell.trim();

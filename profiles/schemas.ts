@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PLATFORMS } from '../data/models/profiles';
 import { CONSENT_STATUSES, CONSENT_TYPES, RECIPIENT_TYPES } from '../iys/consent';
 import { normalizeMsisdn } from '../lib/phone';
+import { attributeMapSchema } from '../attributes/names';
 
 export const msisdnSchema = z
   .string()
@@ -42,9 +43,7 @@ export const profileUpsertSchema = z.strictObject({
   email: z.email().transform((v) => v.toLowerCase()).optional(),
   msisdn: msisdnSchema.optional(),
   devices: z.array(deviceInputSchema).max(20).optional().describe('Registered or updated by token; a token moves to the profile that registers it last'),
-  attributes: z
-    .record(z.string(), z.unknown())
-    .refine((a) => Object.keys(a).length <= 200, 'at most 200 attributes per request')
+  attributes: attributeMapSchema(200, 'at most 200 attributes per request')
     .optional()
     .describe('Custom attributes, typed by the registry (GET /v1/attributes); null removes one'),
 }).refine((p) => (p.externalId === undefined) !== (p.anonymousId === undefined), { message: 'give exactly one of externalId and anonymousId', path: ['externalId'] });

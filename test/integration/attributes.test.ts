@@ -83,3 +83,10 @@ test('__proto__ is refused as an attribute name at definition', async () => {
   expect(res.status).toBe(400);
   expect(res.body.error.details[0].path).toBe('body.name');
 });
+
+test('__proto__ is refused as an attribute name on a profile write, and nothing is written', async () => {
+  const res = await h.call('POST', '/v1/profiles', '{"externalId":"proto-writer","attributes":{"__proto__":{"x":1}}}');
+  expect(res.status).toBe(400);
+  expect(res.body.error.details[0].path).toBe('body.attributes.__proto__');
+  expect((await h.call('GET', '/v1/profiles/proto-writer')).status).toBe(404);
+});

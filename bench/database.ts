@@ -90,11 +90,19 @@ async function measure(target: Target, size: number): Promise<string> {
     const [{ total } = { total: 0 }] = await docs.aggregate<{ total: number }>([{ $group: { _id: null, total: { $sum: '$count' } } }]).toArray();
     const lost = before + acknowledged - total;
 
+    // One hot document: 20 updaters × 25 `$inc` at once; MongoDB keeps all 500.
+    await docs.insertOne({ _id: 'hot', count: 0 } as never);
+    await Promise.all(Array.from({ length: UPDATERS }, async () => {
+      for (let k = 0; k < 25; k++) await docs.updateOne({ _id: 'hot' }, { $inc: { count: 1 } }).catch(() => undefined);
+    }));
+    const hot = (await docs.findOne({ _id: 'hot' }))?.count ?? 0;
+
     const ratio = (ms: number) => `${(ms / insertPerDocMs).toFixed(1)}x`;
     return [
       `  ${target.name}, ${size.toLocaleString('en')} documents: insertMany ${(1000 / insertPerDocMs).toFixed(0)} docs/s (${insertPerDocMs.toFixed(3)} ms/doc, the floor)`,
       `    updateOne by _id ${median(updates).toFixed(1)} ms (${ratio(median(updates))} an inserted doc), findOne by _id ${median(reads).toFixed(1)} ms (${ratio(median(reads))}), median of ${target.samples}`,
       `    ${UPDATERS} concurrent updaters: ${perSecond.toFixed(0)} updates/s (${(perSecond * insertPerDocMs / 1000).toFixed(2)} of the insert rate), ${failed} failed, ${lost} lost`,
+      `    one document, ${UPDATERS} updaters × 25 $inc at once: ${hot} of ${UPDATERS * 25} kept`,
     ].join('\n');
   } finally {
     await conn.db!.dropDatabase();

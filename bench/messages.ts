@@ -54,7 +54,7 @@ export async function benchMessages(stack: Pick<Stack, 'mongoUri' | 'temporalAdd
     if (res.status !== 202) throw new Error(`POST /v1/messages answered ${res.status}: ${await res.text()}`);
   });
   const acceptedMs = performance.now() - started;
-  await until(async () => (await db.messages.countDocuments({ appId: 'demo', status: 'delivered_by_push' })) >= n);
+  await until(async () => (await db.messages.countDocuments({ appId: 'demo', 'progress.status': 'delivered_by_push' })) >= n);
   const rotaMs = performance.now() - started;
 
   await rota.stop();

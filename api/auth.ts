@@ -23,8 +23,11 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Who may reach a route: an app key with a role, the platform key, or (for /metrics) the scraper's token or the platform key. */
-export type KeyAccess = Role | 'platform' | 'metrics';
+/**
+ * Who may reach a route: an app key with a role (or with any role of a list), the platform key,
+ * or (for /metrics) the scraper's token or the platform key.
+ */
+export type KeyAccess = Role | readonly Role[] | 'platform' | 'metrics';
 
 export interface Authenticator {
   require(access: KeyAccess): RequestHandler;
@@ -65,8 +68,9 @@ export function createAuthenticator(db: Db, platformKey?: string, metricsToken?:
     if (access === 'platform' ? key !== PLATFORM : key === PLATFORM) {
       throw new ApiError(403, 'forbidden', access === 'platform' ? 'only the platform administrator key (ROTA_ADMIN_API_KEY) may do this' : 'the platform administrator key is not bound to an app: use an app key');
     }
-    if (access !== 'platform' && !key.roles.includes(access) && !key.roles.includes('admin')) {
-      throw new ApiError(403, 'forbidden', `this API key lacks the '${access}' role`);
+    const anyOf: readonly Role[] | undefined = access === 'platform' ? undefined : typeof access === 'string' ? [access] : access;
+    if (anyOf && !anyOf.some((role) => key.roles.includes(role)) && !key.roles.includes('admin')) {
+      throw new ApiError(403, 'forbidden', `this API key lacks the ${anyOf.map((r) => `'${r}'`).join(' or the ')} role`);
     }
     req.auth = key;
     next();

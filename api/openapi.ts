@@ -58,7 +58,7 @@ export function buildOpenApi(routes: RouteSpec[], info: { version: string; serve
       parameters: [...parametersOf('path', r.params), ...parametersOf('query', r.query)],
       ...(r.body ? { requestBody: { required: true, content: Object.fromEntries((r.bodyTypes ?? ['application/json']).map((type) => [type, { schema: schemaOf(r.bodyDoc ?? r.body!, 'input') }])) } } : {}),
       responses,
-      ...(r.access === 'public' ? { security: [] } : { 'x-required-role': r.access }),
+      ...(r.access === 'public' ? { security: [] } : { 'x-required-role': typeof r.access === 'string' ? r.access : r.access.join(' | ') }),
     };
   }
   return {

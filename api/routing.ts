@@ -24,11 +24,11 @@ export interface ResponseSpec {
 }
 
 /**
- * `role` is the API-key role needed; `public` routes take no key (probes, docs, device
+ * `role` is the API-key role needed (or a list: any one of them will do); `public` routes take no key (probes, docs, device
  * receipts); `platform` routes take only the platform administrator's key (ROTA_ADMIN_API_KEY);
  * `metrics` takes the scraper's token (ROTA_METRICS_TOKEN) or the platform key.
  */
-export type Access = Role | 'public' | 'platform' | 'metrics';
+export type Access = Role | readonly Role[] | 'public' | 'platform' | 'metrics';
 
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
   method: Method;

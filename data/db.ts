@@ -16,6 +16,7 @@ import { messageSchema } from './models/messages';
 import { profileKeySchema } from './models/profileKeys';
 import { profileSchema } from './models/profiles';
 import { segmentSchema } from './models/segments';
+import { templateSchema, templateVersionSchema } from './models/templates';
 
 function bindModels(conn: Connection) {
   return {
@@ -38,6 +39,7 @@ function bindModels(conn: Connection) {
     iysDriftReports: conn.model('IysDriftReport', iysDriftReportSchema, 'iysDriftReports'),
     iysDriftChunks: conn.model('IysDriftChunk', iysDriftChunkSchema, 'iysDriftChunks'),
     iysBrands: conn.model('IysBrand', iysBrandSchema, 'iysBrands'),
+    templates: conn.model('Template', templateSchema, 'templates'), templateVersions: conn.model('TemplateVersion', templateVersionSchema, 'templateVersions'),
   };
 }
 

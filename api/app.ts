@@ -14,6 +14,7 @@ import { profileRoutes } from './routes/profiles';
 import { attributeRoutes } from './routes/attributes';
 import { eventRoutes } from './routes/events';
 import { segmentRoutes } from './routes/segments';
+import { templateRoutes } from './routes/templates';
 import { identifyRoutes } from './routes/identify';
 import { tenantRoutes } from './routes/tenants';
 import { consentRoutes } from './routes/consents';
@@ -32,7 +33,7 @@ function withBodyOptions(spec: RouteSpec): RouteSpec {
 }
 
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...messageRoutes(deps)].map(withBodyOptions);
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...messageRoutes(deps)].map(withBodyOptions);
 }
 
 export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {

@@ -6,7 +6,7 @@
  */
 import { Connection } from '@temporalio/client';
 import mongoose from 'mongoose';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { startSmtpSink } from '../simulators/smtpSink';
@@ -68,6 +68,22 @@ interface Started {
   stop(): Promise<void>;
 }
 
+/**
+ * A server given a free port (ours, or one it picks itself, like Temporal's HTTP API) can
+ * lose it to another process before it binds: start again on new ports, a few times.
+ */
+async function retryTakenPort(start: () => Promise<Started>, attempts = 3): Promise<Started> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      const log = /see (\S+\.log)/.exec(String(err))?.[1];
+      const taken = log !== undefined && existsSync(log) && /address already in use/.test(readFileSync(log, 'utf8'));
+      if (!taken || i >= attempts) throw err;
+    }
+  }
+}
+
 async function temporalReady(address: string): Promise<void> {
   const conn = await Connection.connect({ address, connectTimeout: 1000 });
   try {
@@ -83,34 +99,43 @@ export async function startTemporal(opts: StackOptions): Promise<Started> {
     return { source: 'env', address: env.TEMPORAL_ADDRESS, description: `Temporal: ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS)`, stop: async () => {} };
   }
   const cli = await resolveTemporalCli();
-  if (cli) {
-    const port = opts.ports?.temporal ?? (await freePort());
-    const uiPort = opts.ports?.temporalUi ?? (await freePort());
-    mkdirSync(opts.dataDir, { recursive: true });
-    const args = [
-      'server', 'start-dev',
-      '--ip', '127.0.0.1',
-      '--port', String(port),
-      '--db-filename', path.join(opts.dataDir, 'temporal.sqlite'),
-      '--sqlite-pragma', 'journal_mode=WAL',
-      '--sqlite-pragma', 'synchronous=OFF',
-      '--log-level', 'warn',
-      '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-      '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
-      ...(opts.temporalUi ? ['--ui-port', String(uiPort)] : ['--headless']),
-    ];
-    const proc = startProcess('temporal', cli.path, args, { logDir: opts.dataDir });
-    const address = `127.0.0.1:${port}`;
-    await waitUntilReady(proc, 'Temporal dev server', () => temporalReady(address));
-    return {
-      source: 'tool',
-      address,
-      uiUrl: opts.temporalUi ? `http://127.0.0.1:${uiPort}` : undefined,
-      description: `Temporal: dev server (Temporal CLI, ${sourceText(cli)}) at ${address}`,
-      stop: () => proc.stop(),
-    };
-  }
+  if (cli) return retryTakenPort(() => startTemporalCli(cli, opts));
   // Last resort: the SDK downloads a dev server (works on a laptop with internet).
+  return startTemporalDownload();
+}
+
+async function startTemporalCli(cli: ResolvedTool, opts: StackOptions): Promise<Started> {
+  const port = opts.ports?.temporal ?? (await freePort());
+  const uiPort = opts.ports?.temporalUi ?? (await freePort());
+  mkdirSync(opts.dataDir, { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--db-filename', path.join(opts.dataDir, 'temporal.sqlite'),
+    '--sqlite-pragma', 'journal_mode=WAL',
+    '--sqlite-pragma', 'synchronous=OFF',
+    '--log-level', 'warn',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
+    ...(opts.temporalUi ? ['--ui-port', String(uiPort)] : ['--headless']),
+  ];
+  const proc = startProcess('temporal', cli.path, args, { logDir: opts.dataDir });
+  const address = `127.0.0.1:${port}`;
+  await waitUntilReady(proc, 'Temporal dev server', () => temporalReady(address)).catch(async (err: unknown) => {
+    await proc.stop();
+    throw err;
+  });
+  return {
+    source: 'tool',
+    address,
+    uiUrl: opts.temporalUi ? `http://127.0.0.1:${uiPort}` : undefined,
+    description: `Temporal: dev server (Temporal CLI, ${sourceText(cli)}) at ${address}`,
+    stop: () => proc.stop(),
+  };
+}
+
+async function startTemporalDownload(): Promise<Started> {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   try {
     const testEnv = await TestWorkflowEnvironment.createLocal();
@@ -138,16 +163,25 @@ export async function startMongo(opts: StackOptions): Promise<Started> {
     return { source: 'env', address: env.MONGODB_URI, description: `MongoDB: ${env.MONGODB_URI} (MONGODB_URI)`, stop: async () => {} };
   }
   const ferret = await resolveFerretDb();
-  if (ferret) {
-    const port = opts.ports?.mongo ?? (await freePort());
-    const dir = path.join(opts.dataDir, 'ferretdb');
-    // ROTA_FERRETDB_PLAIN=1 runs FerretDB without Rota's front (no per-document atomicity, no `_id` index): only to show what the front fixes.
-    const plain = env.ROTA_FERRETDB_PLAIN === '1' ? ['--atomic-writes=false', '--id-index=false'] : [];
-    const proc = startProcess('ferretdb', ferret.path, ['--listen-addr', `127.0.0.1:${port}`, '--sqlite-dir', dir, ...plain], { logDir: opts.dataDir });
-    const uri = `mongodb://127.0.0.1:${port}/rota`;
-    await waitUntilReady(proc, 'FerretDB', () => mongoReady(uri));
-    return { source: 'tool', address: uri, description: `MongoDB wire: FerretDB ${FERRETDB_VERSION} over SQLite${plain.length ? ' (plain: no atomic writes, no _id index)' : ''} (${sourceText(ferret)}) at ${uri}`, stop: () => proc.stop() };
-  }
+  if (ferret) return retryTakenPort(() => startFerretDb(ferret, opts, env));
+  return startMongoDownload();
+}
+
+async function startFerretDb(ferret: ResolvedTool, opts: StackOptions, env: NodeJS.ProcessEnv): Promise<Started> {
+  const port = opts.ports?.mongo ?? (await freePort());
+  const dir = path.join(opts.dataDir, 'ferretdb');
+  // ROTA_FERRETDB_PLAIN=1 runs FerretDB without Rota's front (no per-document atomicity, no `_id` index): only to show what the front fixes.
+  const plain = env.ROTA_FERRETDB_PLAIN === '1' ? ['--atomic-writes=false', '--id-index=false'] : [];
+  const proc = startProcess('ferretdb', ferret.path, ['--listen-addr', `127.0.0.1:${port}`, '--sqlite-dir', dir, ...plain], { logDir: opts.dataDir });
+  const uri = `mongodb://127.0.0.1:${port}/rota`;
+  await waitUntilReady(proc, 'FerretDB', () => mongoReady(uri)).catch(async (err: unknown) => {
+    await proc.stop();
+    throw err;
+  });
+  return { source: 'tool', address: uri, description: `MongoDB wire: FerretDB ${FERRETDB_VERSION} over SQLite${plain.length ? ' (plain: no atomic writes, no _id index)' : ''} (${sourceText(ferret)}) at ${uri}`, stop: () => proc.stop() };
+}
+
+async function startMongoDownload(): Promise<Started> {
   try {
     const { MongoMemoryServer } = await import('mongodb-memory-server-core');
     const server = await MongoMemoryServer.create();

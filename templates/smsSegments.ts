@@ -102,37 +102,41 @@ export function countSmsSegments(text: string, options: SmsCountOptions = {}): S
     else notGsm.add(c);
   }
   const ucs2 = () => pack(chars.map((c) => c.length), CAPACITY.ucs2);
-  const base = { characters: chars.length, notGsm: [...notGsm] };
+  const result = (
+    head: Pick<SmsSegmentCount, 'encoding' | 'shiftTable' | 'unit'>, packed: Packed, escapedChars: string[], notGsmChars: string[], reason: string, ucs2Segments?: number,
+  ): SmsSegmentCount => ({
+    ...head, length: packed.length, characters: chars.length, segments: packed.segments, perSegment: packed.perSegment, remaining: packed.remaining,
+    escaped: escapedChars, notGsm: notGsmChars, ...(ucs2Segments !== undefined ? { ucs2Segments } : {}), reason,
+  });
 
   if (notGsm.size === 0 && turkish.size === 0) {
     const packed = pack(chars.map((c) => (GSM_EXTENSION.has(c) ? 2 : 1)), CAPACITY.gsm);
     const escapes = escaped.size > 0 ? `; ${list([...escaped])} ${escaped.size === 1 ? 'is' : 'are'} in its extension table and take 2 septets each` : '';
-    return {
-      ...base, ...packed, encoding: 'GSM-7', shiftTable: 'default', unit: 'septet', escaped: [...escaped],
-      reason: `GSM-7: every character is in the GSM 7-bit default alphabet${escapes}; ${plural(packed.length, 'septet')} in ${plural(packed.segments, 'segment')} (160 septets in one, 153 per part when split)`,
-    };
+    return result(
+      { encoding: 'GSM-7', shiftTable: 'default', unit: 'septet' }, packed, [...escaped], [],
+      `GSM-7: every character is in the GSM 7-bit default alphabet${escapes}; ${plural(packed.length, 'septet')} in ${plural(packed.segments, 'segment')} (160 septets in one, 153 per part when split)`,
+    );
   }
 
   if (notGsm.size === 0 && turkishAllowed) {
     const packed = pack(chars.map((c) => (GSM_BASIC.has(c) ? 1 : 2)), CAPACITY.turkish);
     const asUcs2 = ucs2();
     const shifted = [...turkish, ...escaped];
-    return {
-      ...base, ...packed, encoding: 'GSM-7', shiftTable: 'turkish', unit: 'septet', escaped: shifted, ucs2Segments: asUcs2.segments,
-      reason:
-        `GSM-7 with the Turkish single shift table: ${list([...turkish])} ${turkish.size === 1 ? 'is' : 'are'} not in the GSM 7-bit default alphabet but in the Turkish national language single shift table (3GPP TS 23.038 A.2.1), ` +
+    return result(
+      { encoding: 'GSM-7', shiftTable: 'turkish', unit: 'septet' }, packed, shifted, [],
+      `GSM-7 with the Turkish single shift table: ${list([...turkish])} ${turkish.size === 1 ? 'is' : 'are'} not in the GSM 7-bit default alphabet but in the Turkish national language single shift table (3GPP TS 23.038 A.2.1), ` +
         `so each is sent as an escape plus a septet (2 septets) and the header names the table (155 septets in one segment, 149 per part); ` +
-        `${plural(packed.length, 'septet')} in ${plural(packed.segments, 'segment')}, where UCS-2 would take ${plural(asUcs2.segments, 'segment')}`,
-    };
+        `${plural(packed.length, 'septet')} in ${plural(packed.segments, 'segment')} (UCS-2 would take ${asUcs2.segments})`,
+      asUcs2.segments,
+    );
   }
 
   const packed = ucs2();
   const why = notGsm.size > 0
     ? `${list([...notGsm])} ${notGsm.size === 1 ? 'is' : 'are'} in no GSM 7-bit table`
     : `${list([...turkish])} need${turkish.size === 1 ? 's' : ''} the Turkish single shift table, which is turned off`;
-  return {
-    ...base, ...packed, encoding: 'UCS-2', shiftTable: null, unit: 'utf16_code_unit', escaped: [],
-    notGsm: notGsm.size > 0 ? [...notGsm] : [...turkish],
-    reason: `UCS-2: ${why}; ${plural(packed.length, 'UTF-16 code unit')} in ${plural(packed.segments, 'segment')} (70 in one, 67 per part when split)`,
-  };
+  return result(
+    { encoding: 'UCS-2', shiftTable: null, unit: 'utf16_code_unit' }, packed, [], notGsm.size > 0 ? [...notGsm] : [...turkish],
+    `UCS-2: ${why}; ${plural(packed.length, 'UTF-16 code unit')} in ${plural(packed.segments, 'segment')} (70 in one, 67 per part when split)`,
+  );
 }

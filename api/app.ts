@@ -10,6 +10,7 @@ import { rateLimitPerKey } from './rateLimit';
 import { mountRoutes, type RouteSpec } from './routing';
 import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
+import { unsubscribeRoutes } from './routes/unsubscribe';
 import { profileRoutes } from './routes/profiles';
 import { attributeRoutes } from './routes/attributes';
 import { eventRoutes } from './routes/events';
@@ -33,7 +34,7 @@ function withBodyOptions(spec: RouteSpec): RouteSpec {
 }
 
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...messageRoutes(deps)].map(withBodyOptions);
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...messageRoutes(deps), ...unsubscribeRoutes(deps)].map(withBodyOptions);
 }
 
 export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {

@@ -7,6 +7,8 @@ export interface EmailRequest {
   text: string;
   html?: string;
   reference: string;
+  /** Commercial mail: the recipient's unsubscribe link, sent as `List-Unsubscribe` with one-click (RFC 8058). */
+  unsubscribeUrl?: string;
 }
 
 export interface EmailProvider {
@@ -25,6 +27,7 @@ export function createSmtpEmailProvider(smtpUrl: string, from: string): EmailPro
         text: req.text,
         html: req.html,
         messageId: `<${req.reference}@rota>`,
+        ...(req.unsubscribeUrl ? { headers: { 'List-Unsubscribe': `<${req.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
       });
       return { providerMessageId: info.messageId };
     },

@@ -58,7 +58,8 @@ function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== null && v !== undefined).map(plain);
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = plain(v);
+    // defineProperty: a key named __proto__ (JSON.parse makes one) stays a plain own key, never the object's prototype.
+    for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) Object.defineProperty(out, k, { value: plain(v), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return value;

@@ -139,8 +139,17 @@ function cached(db: Db): Map<string, ResolvedTemplate> {
   return map;
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** A published version as sends use it; frozen, since every caller in the process shares the cached object. */
 function resolved(doc: TemplateVersionDoc): ResolvedTemplate {
-  return { appId: doc.appId, id: doc.templateId, version: doc.version, name: doc.name, missingVariable: doc.missingVariable, channels: doc.channels };
+  return deepFreeze({ appId: doc.appId, id: doc.templateId, version: doc.version, name: doc.name, missingVariable: doc.missingVariable, channels: doc.channels });
 }
 
 /** The draft as a template to render (previews). */

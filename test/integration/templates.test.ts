@@ -145,7 +145,11 @@ describe('versions', () => {
     expect(await resolveTemplate(h.db, 'demo', 'ver-resolve')).toMatchObject({ ok: true, template: { version: 1, channels: { sms: { text: 'one' } } } });
     await h.call('POST', '/v1/templates/ver-resolve/publish');
     expect(await resolveTemplate(h.db, 'demo', 'ver-resolve')).toMatchObject({ ok: true, template: { id: 'ver-resolve', version: 2, missingVariable: 'skip', channels: { sms: { text: 'two' } } } });
-    expect(await resolveTemplate(h.db, 'demo', 'ver-resolve', 1)).toMatchObject({ ok: true, template: { version: 1, channels: { sms: { text: 'one' } } } });
+    const v1 = await resolveTemplate(h.db, 'demo', 'ver-resolve', 1);
+    expect(v1).toMatchObject({ ok: true, template: { version: 1, channels: { sms: { text: 'one' } } } });
+    // Shared by every caller in the process (published versions are cached), so nobody can change it.
+    if (v1.ok) expect(() => Object.assign(v1.template.channels.sms!, { text: 'changed' })).toThrow(TypeError);
+    expect(await resolveTemplate(h.db, 'demo', 'ver-resolve', 1)).toMatchObject({ ok: true, template: { channels: { sms: { text: 'one' } } } });
     expect(await resolveTemplate(h.db, 'demo', 'ver-resolve', 9)).toMatchObject({ ok: false, reason: 'template_version_not_found' });
     expect(await resolveTemplate(h.db, 'demo', 'nope')).toMatchObject({ ok: false, reason: 'template_not_found' });
     // Another tenant's template of the same id is not found.

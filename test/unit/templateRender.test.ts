@@ -115,3 +115,10 @@ describe('save-time checks', () => {
     expect(issues[0]!.message).toMatch(message);
   });
 });
+
+test('a __proto__ key in send-time variables is an ordinary variable, not a prototype', async () => {
+  const vars = JSON.parse('{"__proto__":{"polluted":"yes"},"name":"Ali"}') as Record<string, unknown>;
+  const t = template({ sms: { text: '{{ vars.name }} {{ vars.polluted | default: "clean" }} {{ vars.__proto__.polluted }}' } });
+  expect(await renderChannel(t, 'sms', { ...ayse, vars })).toEqual({ ok: true, content: { text: 'Ali clean yes' } });
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+});

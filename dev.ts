@@ -15,6 +15,9 @@ import { MissingPrerequisiteError } from './infra/tools';
 import { randomToken } from './lib/ids';
 import { createLogger } from './lib/logger';
 import { startPushSimulator } from './simulators/pushSimulator';
+import { startFcmSimulator } from './simulators/fcmSimulator';
+import { startApnsSimulator } from './simulators/apnsSimulator';
+import { loadOrCreateSimPushCredentials, simApnsKey, simFcmAccount } from './simulators/pushCredentials';
 import { startSmsSimulator } from './simulators/smsSimulator';
 import { startIysSimulator } from './simulators/iys';
 import { DEFAULT_USER } from './simulators/iys/options';
@@ -76,6 +79,10 @@ async function main(): Promise<void> {
   const sms = await startSmsSimulator({ port: await portOr(4020, 'SMS simulator') });
   // İYS's slow parts shortened for a demo: batches answered after 10 s (not 300 s), citizens' changes in the feed at once (not after 60 min).
   const iys = await startIysSimulator({ port: await portOr(4030, 'İYS simulator'), batchDelayMs: 10_000, changesLagMs: 0 });
+  // FCM v1 and APNs with a test service account and .p8-like key, made on the first start and kept in .rota/.
+  const pushKeys = loadOrCreateSimPushCredentials(path.join(dataDir, 'sim-push-credentials.json'));
+  const fcm = await startFcmSimulator({ port: await portOr(4011, 'FCM simulator'), receiptUrl: `${apiUrl}/v1/receipts`, accounts: [simFcmAccount(pushKeys)] });
+  const apns = await startApnsSimulator({ port: await portOr(4012, 'APNs simulator'), receiptUrl: `${apiUrl}/v1/receipts`, keys: [simApnsKey(pushKeys)] });
 
   let config;
   try {
@@ -112,6 +119,7 @@ async function main(): Promise<void> {
       `  Temporal UI    ${stack.temporalUiUrl ?? '(external Temporal)'}`,
       `  Demo API key   ${demoKey}`,
       `  Push simulator ${push.url}   SMS simulator ${sms.url}`,
+      `  FCM simulator  ${fcm.url}   APNs simulator ${apns.url} (HTTP/2; test credentials in ${path.join(dataDir, 'sim-push-credentials.json')})`,
       `  İYS            ${config.IYS_URL}${config.IYS_URL === iys.url ? ` (simulator; iysCode and brandCode ${DEFAULT_USER.iysCode})` : ''}`,
       ...stack.description.map((d) => `  ${d}`),
       ...(moved.length > 0 ? ['', `Usual ports taken, so elsewhere: ${moved.join(', ')}.`] : []),
@@ -130,7 +138,7 @@ async function main(): Promise<void> {
     console.log('rota: stopping…');
     await worker.stop();
     await api.close();
-    await Promise.all([push.close(), sms.close(), iys.close()]);
+    await Promise.all([push.close(), sms.close(), iys.close(), fcm.close(), apns.close()]);
     await stack.stop();
     process.exit(0);
   };

@@ -1,9 +1,14 @@
 /**
- * `npm run simulators`: the push, SMS and İYS simulators as their own process (docker-compose
- * runs them this way; `npm run dev` starts them in-process). The ports are fixed (4010, 4020,
- * 4030 unless SIM_*_PORT says otherwise): one that is taken stops it with a line saying which.
+ * `npm run simulators`: the push, FCM, APNs, SMS and İYS simulators as their own process
+ * (docker-compose runs them this way; `npm run dev` starts them in-process). The ports are
+ * fixed (4010, 4011, 4012, 4020, 4030 unless SIM_*_PORT says otherwise): one that is taken
+ * stops it with a line saying which. The FCM and APNs simulators check credentials made on
+ * the first start and kept in SIM_PUSH_CREDENTIALS (default .rota/sim-push-credentials.json).
  */
+import { startApnsSimulator } from './apnsSimulator';
+import { startFcmSimulator } from './fcmSimulator';
 import { startIysSimulator } from './iys';
+import { loadOrCreateSimPushCredentials, simApnsKey, simFcmAccount } from './pushCredentials';
 import { startPushSimulator } from './pushSimulator';
 import { startSmsSimulator } from './smsSimulator';
 
@@ -17,8 +22,13 @@ async function main(): Promise<void> {
   const push = await startPushSimulator({ host, port: port('SIM_PUSH_PORT', 4010), receiptUrl });
   const sms = await startSmsSimulator({ host, port: port('SIM_SMS_PORT', 4020) });
   const iys = await startIysSimulator({ host, port: port('SIM_IYS_PORT', 4030) });
+  const credentialsFile = process.env.SIM_PUSH_CREDENTIALS ?? '.rota/sim-push-credentials.json';
+  const keys = loadOrCreateSimPushCredentials(credentialsFile);
+  const fcm = await startFcmSimulator({ host, port: port('SIM_FCM_PORT', 4011), receiptUrl, accounts: [simFcmAccount(keys)] });
+  const apns = await startApnsSimulator({ host, port: port('SIM_APNS_PORT', 4012), receiptUrl, keys: [simApnsKey(keys)] });
   console.log(`push simulator ${push.url} (receipts to ${receiptUrl}), SMS simulator ${sms.url}, İYS simulator ${iys.url} (user ${iys.users[0]!.username})`);
-  const stop = () => void Promise.all([push.close(), sms.close(), iys.close()]).then(() => process.exit(0));
+  console.log(`FCM simulator ${fcm.url} (token endpoint ${fcm.tokenUrl}), APNs simulator ${apns.url} (HTTP/2, h2c); their test credentials: ${credentialsFile}`);
+  const stop = () => void Promise.all([push.close(), sms.close(), iys.close(), fcm.close(), apns.close()]).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

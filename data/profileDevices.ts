@@ -3,9 +3,13 @@ import type { Db } from './db';
 import type { Device } from './models/profiles';
 
 /** What segments match devices on (see ProfileDoc.deviceTags). */
-export function deviceTags(devices: Pick<Device, 'platform' | 'pushEnabled'>[]): string[] {
+export function deviceTags(devices: Pick<Device, 'platform' | 'pushEnabled' | 'uninstalledAt'>[]): string[] {
   const tags = new Set<string>();
   for (const d of devices) {
+    if (d.uninstalledAt) {
+      for (const t of ['uninstalled', `uninstalled:${d.platform}`]) tags.add(t);
+      continue;
+    }
     const push = d.pushEnabled ? 'push' : 'nopush';
     for (const t of ['any', `platform:${d.platform}`, push, `${push}:${d.platform}`]) tags.add(t);
   }
@@ -62,4 +66,26 @@ export async function attachDevice(db: Db, appId: string, profileId: string, dev
   // Two registrations of one token may race through the lines above; the older copy gives way.
   await detachToken(db, appId, device.token, { keep: profileId, olderThan: registered.updatedAt });
   await refreshDeviceTags(db, profileId);
+}
+
+/**
+ * A provider answered that `token` is dead (FCM `UNREGISTERED`, APNs 410): every copy of it in
+ * the app is marked uninstalled at `at` (the provider's time where it gives one), so it gets
+ * no more pushes and segments can find it. The marked copy is added before the old one is
+ * removed, so a crash in between leaves a duplicate the next registration or answer clears,
+ * never a lost device. A token registered again after `at` is a new install and stays.
+ * Answers the profiles changed.
+ */
+export async function markTokenUninstalled(db: Db, appId: string, token: string, at: Date): Promise<string[]> {
+  const holders = await db.profiles.find({ appId, 'devices.token': token }, { devices: 1 }).lean();
+  const changed: string[] = [];
+  for (const holder of holders) {
+    const live = (holder.devices ?? []).filter((d) => d.token === token && !d.uninstalledAt && d.updatedAt <= at);
+    if (live.length === 0) continue;
+    const newest = live.reduce((a, b) => (b.updatedAt > a.updatedAt ? b : a));
+    await db.profiles.collection.updateOne({ _id: holder._id } as never, { $push: { devices: { ...newest, uninstalledAt: at } }, $inc: { devicesVersion: 1 } } as never);
+    await pullExact(db, holder._id, live);
+    changed.push(holder._id);
+  }
+  return changed;
 }

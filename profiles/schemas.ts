@@ -65,6 +65,7 @@ export const profileViewSchema = z.object({
       appVersion: z.string().optional(),
       pushEnabled: z.boolean(),
       updatedAt: z.iso.datetime(),
+      uninstalledAt: z.iso.datetime().optional().describe('when a provider said the token is dead (the app was uninstalled); such a device gets no push'),
     }),
   ),
   consents: z.partialRecord(z.enum(CONSENT_TYPES), z.object({ status: z.enum(CONSENT_STATUSES), recipientType: z.enum(RECIPIENT_TYPES), consentDate: z.iso.datetime() })),

@@ -16,7 +16,7 @@ export function toProfileView(p: ProfileDoc): ProfileView {
     ...(p.email ? { email: p.email } : {}),
     ...(p.msisdn ? { msisdn: p.msisdn } : {}),
     attributes: Object.fromEntries(Object.entries(p.attributes ?? {}).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])),
-    devices: (p.devices ?? []).map((d) => ({ ...d, updatedAt: d.updatedAt.toISOString() })),
+    devices: (p.devices ?? []).map(({ uninstalledAt, ...d }) => ({ ...d, updatedAt: d.updatedAt.toISOString(), ...(uninstalledAt ? { uninstalledAt: uninstalledAt.toISOString() } : {}) })),
     consents: Object.fromEntries(Object.entries(p.consents ?? {}).map(([type, c]) => [type, { status: c.status, recipientType: c.recipientType, consentDate: c.consentDate.toISOString() }])),
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),

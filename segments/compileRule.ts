@@ -43,8 +43,8 @@ function attributeFilter(rule: Extract<CheckedRule, { kind: 'attribute' }>, now:
 }
 
 /** The ProfileDoc.deviceTags entry that answers a device leaf. */
-function deviceTag({ platform, pushEnabled }: Extract<CheckedRule, { kind: 'device' }>): string {
-  const base = pushEnabled === undefined ? (platform ? 'platform' : 'any') : pushEnabled ? 'push' : 'nopush';
+function deviceTag({ platform, pushEnabled, uninstalled }: Extract<CheckedRule, { kind: 'device' }>): string {
+  const base = uninstalled ? 'uninstalled' : pushEnabled === undefined ? (platform ? 'platform' : 'any') : pushEnabled ? 'push' : 'nopush';
   return platform ? `${base}:${platform}` : base;
 }
 

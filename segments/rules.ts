@@ -40,7 +40,14 @@ export const eventLeaf = z.strictObject({
   withinDays: z.number().int().min(1).max(MAX_WINDOW_DAYS).optional().describe('the last D UTC days, today included; all time when absent'),
 });
 export const deviceLeaf = z.strictObject({
-  device: z.strictObject({ platform: z.enum(PLATFORMS).optional(), pushEnabled: z.boolean().optional() }).describe('has a device (of this platform, with push enabled or not)'),
+  device: z
+    .strictObject({
+      platform: z.enum(PLATFORMS).optional(),
+      pushEnabled: z.boolean().optional(),
+      uninstalled: z.literal(true).optional().describe('a device whose token a provider reported dead (the app was uninstalled); without it, only installed devices count'),
+    })
+    .refine((d) => !(d.uninstalled && d.pushEnabled !== undefined), { message: 'an uninstalled device has no push setting: give uninstalled or pushEnabled', path: ['pushEnabled'] })
+    .describe('has an installed device (of this platform, with push enabled or not), or an uninstalled one'),
 });
 export const consentLeaf = z.strictObject({
   consent: z.strictObject({ type: z.enum(CONSENT_TYPES), status: z.enum(CONSENT_STATUSES).default('ONAY') }).describe('the current İYS consent of this type has this status'),

@@ -23,7 +23,7 @@ export type CheckedRule =
   | { kind: 'not'; rule: CheckedRule }
   | { kind: 'attribute'; name: string; type: AttributeType; op: AttributeOp; value?: AttributeValue; values?: AttributeValue[]; days?: number }
   | { kind: 'event'; name: string; op: EventOp; count: number; withinDays?: number }
-  | { kind: 'device'; platform?: Platform; pushEnabled?: boolean }
+  | { kind: 'device'; platform?: Platform; pushEnabled?: boolean; uninstalled?: boolean }
   | { kind: 'consent'; type: ConsentType; status: ConsentStatus }
   | { kind: 'channel'; channel: 'email' | 'msisdn' };
 

@@ -13,6 +13,8 @@ export interface Device {
   appVersion?: string;
   pushEnabled: boolean;
   updatedAt: Date;
+  /** Set when a provider answered that the token is dead (FCM UNREGISTERED, APNs 410): the app is gone from the device. */
+  uninstalledAt?: Date;
 }
 
 export interface ConsentSummary {
@@ -43,8 +45,9 @@ export interface ProfileDoc {
   devices?: Device[];
   /**
    * Derived from `devices` (data/profileDevices.ts) so segments can ask "has a push-enabled
-   * iOS device" without `$elemMatch`, which FerretDB 1.x lacks: `any`, `platform:{p}`,
-   * and for push-enabled devices `push`, `push:{p}`, for disabled ones `nopush`, `nopush:{p}`.
+   * iOS device" without `$elemMatch`, which FerretDB 1.x lacks: for installed devices `any`,
+   * `platform:{p}`, and `push`, `push:{p}` (push enabled) or `nopush`, `nopush:{p}`; for
+   * uninstalled ones only `uninstalled`, `uninstalled:{p}`.
    */
   deviceTags?: string[];
   /** Incremented with every change of `devices`, so that `deviceTags` can be recomputed without a race. */
@@ -73,6 +76,7 @@ const deviceSchema = new Schema<Device>(
     appVersion: String,
     pushEnabled: { type: Boolean, default: true },
     updatedAt: { type: Date, required: true },
+    uninstalledAt: Date,
   },
   { _id: false },
 );

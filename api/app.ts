@@ -11,6 +11,7 @@ import { mountRoutes, type RouteSpec } from './routing';
 import { healthRoutes } from './routes/health';
 import { messageRoutes } from './routes/messages';
 import { unsubscribeRoutes } from './routes/unsubscribe';
+import { deliverySettingsRoutes } from './routes/deliverySettings';
 import { profileRoutes } from './routes/profiles';
 import { attributeRoutes } from './routes/attributes';
 import { eventRoutes } from './routes/events';
@@ -34,7 +35,7 @@ function withBodyOptions(spec: RouteSpec): RouteSpec {
 }
 
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...messageRoutes(deps), ...unsubscribeRoutes(deps)].map(withBodyOptions);
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...deliverySettingsRoutes(deps), ...messageRoutes(deps), ...unsubscribeRoutes(deps)].map(withBodyOptions);
 }
 
 export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {

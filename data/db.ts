@@ -3,9 +3,11 @@ import mongoose, { type Connection } from 'mongoose';
 import { apiKeySchema } from './models/apiKeys';
 import { appSchema, iysBrandSchema } from './models/apps';
 import { attributeDefinitionSchema } from './models/attributeDefinitions';
+import { capLedgerSchema } from './models/capLedgers';
 import { consentAuditSchema } from './models/consentAudit';
 import { consentChangeSchema } from './models/consentChanges';
 import { deliverySchema } from './models/deliveries';
+import { deliverySettingsSchema } from './models/deliverySettings';
 import { eventCounterSchema } from './models/eventCounters';
 import { eventSchema } from './models/events';
 import { iysBatchSchema } from './models/iysBatches';
@@ -39,6 +41,8 @@ function bindModels(conn: Connection) {
     iysDriftReports: conn.model('IysDriftReport', iysDriftReportSchema, 'iysDriftReports'),
     iysDriftChunks: conn.model('IysDriftChunk', iysDriftChunkSchema, 'iysDriftChunks'),
     iysBrands: conn.model('IysBrand', iysBrandSchema, 'iysBrands'),
+    deliverySettings: conn.model('DeliverySettings', deliverySettingsSchema, 'deliverySettings'),
+    capLedgers: conn.model('CapLedger', capLedgerSchema, 'capLedgers'),
     templates: conn.model('Template', templateSchema, 'templates'), templateVersions: conn.model('TemplateVersion', templateVersionSchema, 'templateVersions'),
   };
 }

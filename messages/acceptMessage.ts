@@ -5,6 +5,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Config } from '../config';
+import type { Role } from '../domain/auth';
 import type { Db } from '../data/db';
 import { isDuplicateKey } from '../data/db';
 import type { MessageDoc } from '../data/models/messages';
@@ -15,6 +16,11 @@ import type { MessageCreate } from './schemas';
 
 export class ProfileNotFoundError extends Error {}
 export class IdempotencyConflictError extends Error {}
+
+/** Overriding the frequency caps is an operator's decision: the key must hold the `operator` role itself (an admin-only key manages settings, not sends). */
+export function mayOverrideCaps(roles: readonly Role[]): boolean {
+  return roles.includes('operator');
+}
 
 /** What a repeated request must match to be "the same request". */
 function fingerprint(input: MessageCreate): string {
@@ -74,7 +80,7 @@ export async function acceptMessage(deps: { db: Db; temporal: Client; config: Co
       workflowId: messageWorkflowId(appId, messageId),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [{ appId, messageId, fallbackTimeoutMs: message.fallbackTimeoutMs, smsFallback: message.smsFallback }],
+      args: [{ appId, messageId, fallbackTimeoutMs: message.fallbackTimeoutMs, smsFallback: message.smsFallback, ...(input.overrideCaps ? { overrideCaps: true } : {}) }],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

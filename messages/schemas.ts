@@ -13,6 +13,7 @@ export const messageCreateSchema = z.strictObject({
   smsFallback: z.boolean().default(true),
   fallbackAfterSeconds: z.number().int().min(1).max(MAX_FALLBACK_SECONDS).optional().describe('how long to wait for the device receipt before the SMS (default from FALLBACK_TIMEOUT_SECONDS)'),
   idempotencyKey: z.string().min(1).max(200).optional().describe('the same key answers the same message, never a second send'),
+  overrideCaps: z.boolean().optional().describe("send even when the app's frequency caps are reached (the send is still counted); only a key with the operator role may set it (403 otherwise)"),
 });
 export type MessageCreate = z.infer<typeof messageCreateSchema>;
 

@@ -2,11 +2,24 @@
  * Push with SMS fallback, one workflow per message (`message:{appId}:{messageId}`):
  * push → wait for the device receipt (a signal) up to the fallback timeout → SMS only if
  * no receipt came and the gate allows it. Every send goes through an activity that keeps
- * a delivery record, so a replay or a worker restart never sends twice.
+ * a delivery record, so a replay or a worker restart never sends twice. A commercial send
+ * the gate holds for quiet hours waits on a durable timer for as long as the gate's activity
+ * says, then asks the gate again.
  */
-import { ActivityFailure, condition, defineQuery, defineSignal, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, defineQuery, defineSignal, log, patched, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { GatedSendResult, SendInput } from '../activities/messaging';
 import { FAILURES, type MessageStatus, type MessageStep, type MessageWorkflowInput, type Receipt, type SendResult } from '../domain/messages';
+
+/** The workflow's input: the message's ids and settings, and whether an operator overrode the frequency caps for it. */
+export interface MessageInput extends MessageWorkflowInput {
+  overrideCaps?: boolean;
+}
+
+/** Waiting for quiet hours adds a timer (and a second send) to the command sequence: histories from before it replay without. */
+export const QUIET_HOURS_PATCH = 'quiet-hours-defer';
+/** Asked again after a wait, the gate answers "send" or "skip"; more waits than this mean the settings keep moving the window: given up. */
+const MAX_QUIET_HOURS_WAITS = 3;
 
 export const receiptSignal = defineSignal<[Receipt]>('receipt');
 export const messageStatusQuery = defineQuery<MessageStatus>('status');
@@ -30,7 +43,7 @@ const records = proxyActivities<Activities>({
 });
 
 /** A send whose retries ran out is an outcome (the channel failed), not a reason to fail the whole message. */
-async function attempt(send: () => Promise<SendResult>): Promise<SendResult> {
+async function attempt(send: () => Promise<GatedSendResult>): Promise<GatedSendResult> {
   try {
     return await send();
   } catch (err) {
@@ -39,8 +52,21 @@ async function attempt(send: () => Promise<SendResult>): Promise<SendResult> {
   }
 }
 
-export async function pushWithSmsFallback(input: MessageWorkflowInput): Promise<MessageStatus> {
+/** A send, and when the gate holds it for quiet hours, the wait (a durable timer of the length the gate computed) and the send again. */
+async function sendWhenAllowed(send: (input: SendInput) => Promise<GatedSendResult>, input: SendInput): Promise<SendResult> {
+  let result = await attempt(() => send(input));
+  for (let waits = 0; result.deferMs !== undefined && waits < MAX_QUIET_HOURS_WAITS && patched(QUIET_HOURS_PATCH); waits++) {
+    const until = new Date(Date.now() + result.deferMs).toISOString();
+    log.info('held for quiet hours', { ...input, until });
+    await sleep(result.deferMs);
+    result = await attempt(() => send({ ...input, deferredUntil: until }));
+  }
+  return result;
+}
+
+export async function pushWithSmsFallback(input: MessageInput): Promise<MessageStatus> {
   const ref = { appId: input.appId, messageId: input.messageId };
+  const sendInput: SendInput = input.overrideCaps ? { ...ref, overrideCaps: true } : ref;
   let status: MessageStatus = 'accepted';
   let receipt: Receipt | undefined;
   setHandler(receiptSignal, (r) => {
@@ -55,7 +81,7 @@ export async function pushWithSmsFallback(input: MessageWorkflowInput): Promise<
     return next;
   };
 
-  const push = await attempt(() => sends.sendPush(ref));
+  const push = await sendWhenAllowed(sends.sendPush, sendInput);
   if (push.sent) {
     status = 'push_sent';
     if (await condition(() => receipt !== undefined, input.fallbackTimeoutMs)) {
@@ -71,7 +97,7 @@ export async function pushWithSmsFallback(input: MessageWorkflowInput): Promise<
   if (receipt) return finish('delivered_by_push', 'push_delivered', receipt.at);
   if (!input.smsFallback) return finish(undelivered, push.sent ? 'push_timed_out' : 'push_skipped');
 
-  const sms = await attempt(() => sends.sendSms(ref));
+  const sms = await sendWhenAllowed(sends.sendSms, sendInput);
   if (sms.sent) return finish(push.sent ? 'sms_sent_after_push_timeout' : 'sms_sent_push_unavailable', 'sms_sent');
   if (sms.reason?.startsWith('gave_up')) await records.recordSkip({ ...ref, channel: 'sms', reason: sms.reason });
   return finish(undelivered, 'sms_skipped');

@@ -3,6 +3,7 @@ import { appIdOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { route } from '../routing';
 import { acceptMessage, IdempotencyConflictError, ProfileNotFoundError } from '../../messages/acceptMessage';
+import { requireCapOverrideRole } from './deliverySettings';
 import { toMessageView } from '../../messages/messageView';
 import { RECEIPT_CLOCK_SKEW_MS, recordReceipt } from '../../messages/recordReceipt';
 import { messageAcceptedSchema, messageCreateSchema, messageIdParams, messageViewSchema, receiptSchema } from '../../messages/schemas';
@@ -26,6 +27,7 @@ export function messageRoutes(deps: ApiDeps) {
       },
       handler: async ({ body, req, res }) => {
         const appId = appIdOf(req);
+        requireCapOverrideRole(req, body);
         try {
           const { message, created } = await acceptMessage(deps, appId, body);
           if (created) metrics.messagesAccepted.inc({ category: message.category });

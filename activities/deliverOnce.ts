@@ -32,6 +32,8 @@ export class DeliveryInFlightError extends Error {
 export interface DeliveryOutcome {
   sent: boolean;
   error?: string;
+  /** The provider's HTTP status of a refusal, when it answered one. */
+  status?: number;
 }
 
 /** Claims the record for this attempt, or answers the outcome already recorded. */
@@ -50,7 +52,7 @@ async function claim(db: Db, spec: DeliverySpec): Promise<DeliveryOutcome | 'cla
     }
   }
   if (existing.state === 'sent') return { sent: true };
-  if (existing.state === 'failed') return { sent: false, error: existing.error };
+  if (existing.state === 'failed') return { sent: false, error: existing.error, ...(existing.errorStatus ? { status: existing.errorStatus } : {}) };
   if (existing.leaseUntil && existing.leaseUntil > now) throw new DeliveryInFlightError(`delivery ${spec._id} is in flight in another attempt`);
   // Take over the expired lease only if nobody else took it since we read it.
   const res = await db.deliveries.updateOne({ ...key, state: 'pending', leaseUntil: existing.leaseUntil }, { $set: { leaseUntil }, $inc: { attempts: 1 } });
@@ -71,8 +73,8 @@ export async function deliverOnce(db: Db, spec: DeliverySpec, send: () => Promis
     // The provider's own words stay in the server log; the message view shows a short public form (messages/providerErrors.ts).
     warn('provider call failed', { deliveryId: spec._id, channel: spec.channel, error: (err as Error).message });
     if (err instanceof ProviderError && !err.retryable) {
-      await db.deliveries.updateOne(key, { $set: { state: 'failed', error: err.message }, $unset: { leaseUntil: 1 } });
-      return { sent: false, error: err.message };
+      await db.deliveries.updateOne(key, { $set: { state: 'failed', error: err.message, ...(err.status ? { errorStatus: err.status } : {}) }, $unset: { leaseUntil: 1 } });
+      return { sent: false, error: err.message, ...(err.status ? { status: err.status } : {}) };
     }
     await db.deliveries.updateOne(key, { $set: { leaseUntil: new Date(0) } }); // release: the next attempt may claim at once
     throw err; // transient: the activity's retry policy tries again with the same record

@@ -4,13 +4,14 @@ import { createCapLedger } from '../gate/capLedger';
 import { DEFAULT_DELIVERY_SETTINGS, deliverySettingsOf } from '../gate/settings';
 import type { Db } from '../data/db';
 import type { MessageDoc } from '../data/models/messages';
+import { markTokenUninstalled } from '../data/profileDevices';
 import { recordMessageStep } from '../data/messageTimeline';
 import { FAILURES, type Channel, type MessageStatus, type MessageStep, type SendResult } from '../domain/messages';
 import { gateSend, pushTargets, type GateDecision } from '../gate/sendGate';
 import type { ProfileDoc } from '../data/models/profiles';
 import { messageDocId, pushDeliveryId, smsDeliveryId } from '../lib/ids';
 import { receiptToken } from '../lib/receiptTokens';
-import type { PushProvider } from '../providers/push';
+import { isDeadToken, type PushProvider } from '../providers/push';
 import type { SmsProvider } from '../providers/sms';
 import { deliverOnce } from './deliverOnce';
 import { warn } from './heartbeat';
@@ -120,7 +121,11 @@ export function createMessagingActivities(deps: MessagingDeps) {
           deps.push.send({ token: device.token, platform: device.platform, title: msg.push.title, body: msg.push.body, data, idempotencyKey: spec._id }),
         );
         if (outcome.sent) sent++;
-        else if (outcome.error) errors.push(outcome.error);
+        else if (outcome.error) {
+          errors.push(outcome.error);
+          // The token is dead (the app was uninstalled): marked, so no later send pushes to it.
+          if (isDeadToken(outcome)) await markTokenUninstalled(db, ref.appId, device.token, new Date());
+        }
       }
       if (sent === 0) return skip(ref, 'push', `provider_rejected: ${errors.join('; ')}`);
       await clearWait(input, 'push');

@@ -49,7 +49,7 @@ const block = (reason: string, consent?: ConsentUsed): GateDecision => ({ allowe
 const WHAT: Record<ConsentType, string> = { MESAJ: 'SMS', ARAMA: 'calls', EPOSTA: 'e-mail' };
 
 export function pushTargets(profile: Pick<ProfileDoc, 'devices'>): Device[] {
-  return (profile.devices ?? []).filter((d) => d.pushEnabled);
+  return (profile.devices ?? []).filter((d) => d.pushEnabled && !d.uninstalledAt);
 }
 
 /** İYS's rule for a commercial message of `type` to `recipient`, from the profile's current consent of that type. */
@@ -71,6 +71,7 @@ export function decideSend(req: GateRequest): GateDecision {
   switch (req.channel) {
     case 'push':
       if (!req.profile.devices?.length) return block('no_device: the profile has no registered device');
+      if (req.profile.devices.every((d) => d.uninstalledAt)) return block('uninstalled: the app is uninstalled from every device of the profile (the provider said its tokens are dead)');
       if (pushTargets(req.profile).length === 0) return block('push_disabled: push is disabled on every device of the profile');
       return allow(`push_enabled${exempt}`);
     case 'sms':

@@ -61,7 +61,7 @@ export const messageViewSchema = z.object({
 export type MessageView = z.infer<typeof messageViewSchema>;
 
 export const receiptSchema = z.strictObject({
-  appId: z.string().min(1).max(64),
+  appId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'an app id: lowercase letters, digits or -'),
   messageId: z.uuid(),
   token: z.string().min(1).max(200).describe('the rota_receipt_token from the push payload'),
   status: z.enum(RECEIPT_STATUSES),

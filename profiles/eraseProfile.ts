@@ -6,6 +6,7 @@
  * records behind.
  */
 import type { Db } from '../data/db';
+import { capLedgerId } from '../gate/capLedger';
 
 export const ERASED = 'erased';
 
@@ -23,5 +24,7 @@ export async function eraseProfile(db: Db, appId: string, profileId: string): Pr
   );
   await db.consentChanges.deleteMany({ appId, profileId });
   await db.profileKeys.deleteMany({ appId, profileId });
+  // The frequency-cap ledger names the profile's messages and days.
+  await db.capLedgers.deleteOne({ _id: capLedgerId(profileId) });
   await db.profiles.deleteOne({ _id: profileId });
 }

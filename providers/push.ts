@@ -32,3 +32,12 @@ export function createHttpPushProvider(baseUrl: string, project = 'rota'): PushP
     },
   };
 }
+
+/**
+ * Whether a refusal says the token is dead (the app was uninstalled): FCM's 404 with
+ * `UNREGISTERED`, APNs' 410 `Unregistered`. Only in the provider's own words, so a wrong base
+ * URL's 404 marks nobody's device.
+ */
+export function isDeadToken(refusal: { status?: number; error?: string }): boolean {
+  return (refusal.status === 404 && /UNREGISTERED/.test(refusal.error ?? '')) || (refusal.status === 410 && /Unregistered/.test(refusal.error ?? ''));
+}

@@ -24,6 +24,8 @@ export interface DeliveryDoc {
   attempts: number;
   providerMessageId?: string;
   error?: string;
+  /** The provider's HTTP status of the refusal in `error`. */
+  errorStatus?: number;
   /** While `pending`: until when the attempt that claimed it may be calling the provider. */
   leaseUntil?: Date;
   /** The gate's answer and what it was based on: for commercial SMS and e-mail, the consent record it used. */
@@ -45,6 +47,7 @@ export const deliverySchema = new Schema<DeliveryDoc>(
     attempts: { type: Number, default: 0 },
     providerMessageId: String,
     error: String,
+    errorStatus: Number,
     leaseUntil: Date,
     decision: { allowed: Boolean, reason: String, consent: { type: Schema.Types.Mixed, default: undefined } },
     sentAt: Date,

@@ -71,6 +71,16 @@ test('a dead push token: SMS at once, and the reason is shown', async () => {
   expect(msg.status).toBe('sms_sent_push_unavailable');
   expect(msg.skipped.push).toMatch(/provider_rejected: .*UNREGISTERED/);
   expect(h.sms.messages.filter((s) => s.reference.includes(id))).toHaveLength(1);
+
+  // The device is marked uninstalled, so the next message skips push without calling the provider and goes to SMS.
+  const device = (await h.call('GET', '/v1/profiles/deadtoken')).body.devices[0];
+  expect(device).toMatchObject({ token: 'sim-unregistered-deadtoken', uninstalledAt: expect.any(String) });
+  expect(h.push.callsFor(id)).toBe(1);
+  const next = await finalMessage(h, await send('deadtoken', { fallbackAfterSeconds: 3600 }));
+  expect(next.status).toBe('sms_sent_push_unavailable');
+  expect(next.skipped.push).toMatch(/^uninstalled/);
+  expect(h.push.callsFor(next.id)).toBe(0);
+  expect(h.sms.callsFor(next.id)).toBe(1);
 });
 
 test('the same idempotencyKey is one message and one push, also when repeated after the message finished', async () => {

@@ -25,6 +25,10 @@ export const configSchema = z.object({
   PUSH_PROVIDER_URL: url,
   SMS_PROVIDER_URL: url,
   SMS_SENDER: z.string().min(1).max(11).default('ROTA'),
+  /** FCM HTTP v1 and APNs base URLs and the credentials file the worker's adapters use (providers/pushAdapters.ts); `npm run dev` points them at its simulators. */
+  FCM_URL: url.optional(),
+  APNS_URL: url.optional(),
+  PUSH_CREDENTIALS_FILE: z.string().min(1).optional(),
 
   /** Signs the receipt tokens carried in push payloads (device SDKs return them with receipts). */
   RECEIPT_SECRET: z.string().min(16, 'must be at least 16 characters'),

@@ -17,7 +17,7 @@ import { createLogger } from './lib/logger';
 import { startPushSimulator } from './simulators/pushSimulator';
 import { startFcmSimulator } from './simulators/fcmSimulator';
 import { startApnsSimulator } from './simulators/apnsSimulator';
-import { loadOrCreateSimPushCredentials, simApnsKey, simFcmAccount } from './simulators/pushCredentials';
+import { loadOrCreateSimPushCredentials, simApnsKey, simFcmAccount, writeSimPushCredentialsFile } from './simulators/pushCredentials';
 import { startSmsSimulator } from './simulators/smsSimulator';
 import { startIysSimulator } from './simulators/iys';
 import { DEFAULT_USER } from './simulators/iys/options';
@@ -83,6 +83,9 @@ async function main(): Promise<void> {
   const pushKeys = loadOrCreateSimPushCredentials(path.join(dataDir, 'sim-push-credentials.json'));
   const fcm = await startFcmSimulator({ port: await portOr(4011, 'FCM simulator'), receiptUrl: `${apiUrl}/v1/receipts`, accounts: [simFcmAccount(pushKeys)] });
   const apns = await startApnsSimulator({ port: await portOr(4012, 'APNs simulator'), receiptUrl: `${apiUrl}/v1/receipts`, keys: [simApnsKey(pushKeys)] });
+  // The worker's FCM and APNs adapters (the uninstall probe) use them with those credentials, unless told otherwise.
+  const pushCredentialsFile = path.join(dataDir, 'push-credentials.json');
+  if (!process.env.PUSH_CREDENTIALS_FILE) writeSimPushCredentialsFile(pushCredentialsFile, pushKeys, fcm.tokenUrl);
 
   let config;
   try {
@@ -94,6 +97,9 @@ async function main(): Promise<void> {
       SMTP_URL: stack.smtpUrl,
       PUSH_PROVIDER_URL: process.env.PUSH_PROVIDER_URL ?? push.url,
       SMS_PROVIDER_URL: process.env.SMS_PROVIDER_URL ?? sms.url,
+      FCM_URL: process.env.FCM_URL ?? fcm.url,
+      APNS_URL: process.env.APNS_URL ?? apns.url,
+      PUSH_CREDENTIALS_FILE: process.env.PUSH_CREDENTIALS_FILE ?? pushCredentialsFile,
       RECEIPT_SECRET: process.env.RECEIPT_SECRET ?? devSecrets().receiptSecret,
       ...(process.env.IYS_URL ? {} : { IYS_URL: iys.url, IYS_USERNAME: DEFAULT_USER.username, IYS_PASSWORD: DEFAULT_USER.password, IYS_BATCH_FIRST_POLL_SECONDS: '10' }),
       // The API seeds the demo app with this key at boot; without one given, the key made on the first run is kept.
@@ -126,7 +132,7 @@ async function main(): Promise<void> {
       '',
       `Try: curl -s ${api.url}/readyz`,
       'The README walkthrough\'s variables, for your shell:',
-      `  API=${api.url} KEY=${demoKey} PUSH_SIM=${push.url} SMS_SIM=${sms.url} IYS_SIM=${iys.url}`,
+      `  API=${api.url} KEY=${demoKey} PUSH_SIM=${push.url} SMS_SIM=${sms.url} IYS_SIM=${iys.url} FCM_SIM=${fcm.url} APNS_SIM=${apns.url}`,
       '',
     ].join('\n'),
   );

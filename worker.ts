@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { runEntryPoint } from './lib/entryPoint';
 import { connectDb, type Db } from './data/db';
 import { createHttpPushProvider } from './providers/push';
+import { createPushAdapters } from './providers/pushAdapters';
 import { createHttpSmsProvider } from './providers/sms';
 import { createIysClients } from './iys/appClients';
 
@@ -35,6 +36,7 @@ export function activitiesFromConfig(config: Config, db: Db) {
     receiptSecret: config.RECEIPT_SECRET,
     smsSender: config.SMS_SENDER,
     iys: createIysClients(config, db),
+    probePush: createPushAdapters(config),
   });
 }
 

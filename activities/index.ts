@@ -4,8 +4,9 @@ import { createIysOutboxActivities } from './iysOutbox';
 import { createIysDriftActivities } from './iysDrift';
 import { createIysSyncActivities } from './iysSync';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
+import { createUninstallProbeActivities, type UninstallProbeDeps } from './uninstallProbe';
 
-export interface ActivityDeps extends MessagingDeps {
+export interface ActivityDeps extends MessagingDeps, Pick<UninstallProbeDeps, 'probePush'> {
   iys: IysClients;
 }
 
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIysOutboxActivities(deps),
     ...createIysSyncActivities(deps),
     ...createIysDriftActivities(deps),
+    ...createUninstallProbeActivities(deps),
   };
 }
 

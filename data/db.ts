@@ -19,6 +19,7 @@ import { profileKeySchema } from './models/profileKeys';
 import { profileSchema } from './models/profiles';
 import { segmentSchema } from './models/segments';
 import { templateSchema, templateVersionSchema } from './models/templates';
+import { uninstallProbeRunSchema, uninstallProbeSettingsSchema } from './models/uninstallProbe';
 
 function bindModels(conn: Connection) {
   return {
@@ -44,6 +45,8 @@ function bindModels(conn: Connection) {
     deliverySettings: conn.model('DeliverySettings', deliverySettingsSchema, 'deliverySettings'),
     capLedgers: conn.model('CapLedger', capLedgerSchema, 'capLedgers'),
     templates: conn.model('Template', templateSchema, 'templates'), templateVersions: conn.model('TemplateVersion', templateVersionSchema, 'templateVersions'),
+    uninstallProbeSettings: conn.model('UninstallProbeSettings', uninstallProbeSettingsSchema, 'uninstallProbeSettings'),
+    uninstallProbeRuns: conn.model('UninstallProbeRun', uninstallProbeRunSchema, 'uninstallProbeRuns'),
   };
 }
 

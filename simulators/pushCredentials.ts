@@ -9,6 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ServiceAccount } from '../providers/fcm';
+import type { PushCredentialsFile } from '../providers/pushAdapters';
 import type { ApnsSimulatorKey } from './apnsSimulator';
 import type { FcmSimulatorAccount } from './fcmSimulator';
 
@@ -46,4 +47,18 @@ export function simFcmAccount(creds: SimPushCredentials): FcmSimulatorAccount {
 
 export function simApnsKey(creds: SimPushCredentials): ApnsSimulatorKey {
   return { keyId: creds.apns.keyId, teamId: creds.apns.teamId, publicKey: creds.apns.publicKey };
+}
+
+/** The credentials file (PUSH_CREDENTIALS_FILE, providers/pushAdapters.ts) a deployment would have, for these simulators. */
+export function simPushCredentialsFile(creds: SimPushCredentials, tokenUrl: string): PushCredentialsFile {
+  return {
+    fcm: simServiceAccount(creds, tokenUrl),
+    apns: { keyId: creds.apns.keyId, teamId: creds.apns.teamId, bundleId: creds.apns.bundleId, privateKey: creds.apns.privateKey },
+  };
+}
+
+/** Writes that file (mode 0600) to `file`. */
+export function writeSimPushCredentialsFile(file: string, creds: SimPushCredentials, tokenUrl: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(simPushCredentialsFile(creds, tokenUrl), null, 2), { mode: 0o600 });
 }

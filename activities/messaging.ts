@@ -1,4 +1,8 @@
-/** Activities of the push-with-SMS-fallback workflow: every read, write and provider call it makes. */
+/**
+ * Activities of the message workflow: every read, write and provider call it makes. Each
+ * channel's content is rendered here, at send time, for the recipient (profile and the
+ * message's variables) from the message's pinned template version or its inline content.
+ */
 import { ApplicationFailure } from '@temporalio/activity';
 import { createCapLedger } from '../gate/capLedger';
 import { DEFAULT_DELIVERY_SETTINGS, deliverySettingsOf } from '../gate/settings';
@@ -6,13 +10,18 @@ import type { Db } from '../data/db';
 import type { MessageDoc } from '../data/models/messages';
 import { markTokenUninstalled } from '../data/profileDevices';
 import { recordMessageStep } from '../data/messageTimeline';
-import { FAILURES, type Channel, type MessageStatus, type MessageStep, type SendResult } from '../domain/messages';
+import { FAILURES, SENT_STEP, SKIPPED_STEP, type Channel, type MessageStatus, type MessageStep, type SendResult } from '../domain/messages';
 import { gateSend, pushTargets, type GateDecision } from '../gate/sendGate';
 import type { ProfileDoc } from '../data/models/profiles';
-import { messageDocId, pushDeliveryId, smsDeliveryId } from '../lib/ids';
+import { emailDeliveryId, messageDocId, pushDeliveryId, smsDeliveryId } from '../lib/ids';
 import { receiptToken } from '../lib/receiptTokens';
+import { unsubscribeToken, unsubscribeUrl } from '../lib/unsubscribeTokens';
+import type { EmailProvider } from '../providers/email';
 import { isDeadToken, type PushProvider } from '../providers/push';
 import type { SmsProvider } from '../providers/sms';
+import type { ChannelContent, RenderResult, ResolvedTemplate } from '../templates/channels';
+import { profileContext, renderChannel } from '../templates/render';
+import { resolveTemplate } from '../templates/store';
 import { deliverOnce } from './deliverOnce';
 import { warn } from './heartbeat';
 
@@ -22,6 +31,10 @@ export interface MessagingDeps {
   sms: SmsProvider;
   receiptSecret: string;
   smsSender: string;
+  /** SMTP; without it (tests that send no mail) the e-mail channel is skipped as `email_unavailable`. */
+  email?: EmailProvider;
+  /** The API's public base URL: unsubscribe links in commercial e-mail point at it. */
+  publicUrl?: string;
   /** The gate's clock (quiet hours, the caps' calendar days); tests on a time-skipping server read Temporal's. Default: the system clock. */
   clock?: () => Date;
 }
@@ -59,9 +72,43 @@ export function createMessagingActivities(deps: MessagingDeps) {
     return msg;
   }
 
-  async function skip(ref: MessageRef, channel: 'push' | 'sms', reason: string): Promise<SendResult> {
-    await recordMessageStep(db, ref, channel === 'push' ? 'push_skipped' : 'sms_skipped', new Date(), { skip: { channel, reason } });
+  async function skip(ref: MessageRef, channel: Channel, reason: string): Promise<SendResult> {
+    await recordMessageStep(db, ref, SKIPPED_STEP[channel], new Date(), { skip: { channel, reason } });
     return { sent: false, reason };
+  }
+
+  /** What the message renders from: its pinned template version, or its inline content as a template of its own. */
+  async function templateOf(msg: MessageDoc): Promise<ResolvedTemplate | { failed: string }> {
+    if (msg.template) {
+      const found = await resolveTemplate(db, msg.appId, msg.template.id, msg.template.version);
+      return found.ok ? found.template : { failed: `${found.reason}: ${found.message}` };
+    }
+    // A message accepted without SMS content falls back to the push text (what the SMS fallback always sent).
+    const push = msg.push;
+    const sms = msg.sms ?? (push ? { text: push.title ? `${push.title}: ${push.body}` : push.body } : undefined);
+    return {
+      appId: msg.appId, id: 'inline', version: null, name: 'inline content', missingVariable: 'skip',
+      channels: { ...(push ? { push } : {}), ...(sms ? { sms } : {}), ...(msg.email ? { email: msg.email } : {}) },
+    };
+  }
+
+  /** The channel's content for this recipient, or why there is none (`template_missing_variable: profile.attributes.city in sms.text`). */
+  async function render<C extends Channel>(msg: MessageDoc, profile: ProfileDoc, channel: C): Promise<{ content: ChannelContent[C] } | { failed: string }> {
+    const template = await templateOf(msg);
+    if ('failed' in template) return template;
+    const vars = msg.template?.variablesJson ? (JSON.parse(msg.template.variablesJson) as Record<string, unknown>) : {};
+    const r: RenderResult<ChannelContent[C]> = await renderChannel(template, channel, { profile: profileContext(profile), vars });
+    if (r.ok) return { content: r.content };
+    switch (r.reason) {
+      case 'template_missing_variable':
+        return { failed: `template_missing_variable: ${r.variable} in ${r.field}${r.action === 'fail' ? ' (template policy: fail)' : ''}` };
+      case 'template_empty_content':
+        return { failed: `template_empty_content: ${r.field} rendered to nothing` };
+      case 'template_channel_missing':
+        return { failed: `template_channel_missing: the template has no ${r.channel} content` };
+      case 'template_render_error':
+        return { failed: `template_render_error: ${r.field}: ${r.message}` };
+    }
   }
 
   /**
@@ -69,11 +116,17 @@ export function createMessagingActivities(deps: MessagingDeps) {
    * place a send is decided); or the skip, recorded, when the gate says no; or the wait, shown
    * on the message, when the gate says not yet.
    */
-  async function gated(input: SendInput, channel: 'push' | 'sms'): Promise<{ msg: MessageDoc; profile: ProfileDoc; decision: GateDecision } | { skipped: GatedSendResult }> {
+  async function gated<C extends Channel>(
+    input: SendInput,
+    channel: C,
+  ): Promise<{ msg: MessageDoc; profile: ProfileDoc; decision: GateDecision; content: ChannelContent[C] } | { skipped: GatedSendResult }> {
     const ref = { appId: input.appId, messageId: input.messageId };
     const msg = await loadMessage(ref);
     const profile = await db.profiles.findOne({ _id: msg.profileId }).lean();
     if (!profile) return { skipped: await skip(ref, channel, 'profile_deleted') };
+    // Rendered before the gate, so a recipient who gets nothing on this channel takes no frequency-cap slot.
+    const rendered = await render(msg, profile, channel);
+    if ('failed' in rendered) return { skipped: await skip(ref, channel, rendered.failed) };
     const now = clock();
     // Transactional sends are neither capped nor held for quiet hours: they need no settings.
     const settings = msg.category === 'commercial' ? await deliverySettingsOf(db, ref.appId) : DEFAULT_DELIVERY_SETTINGS;
@@ -87,11 +140,11 @@ export function createMessagingActivities(deps: MessagingDeps) {
     }
     if (!outcome.allowed) return { skipped: await skip(ref, channel, outcome.reason) };
     const { deferUntil: _none, ...decision } = outcome;
-    return { msg, profile, decision };
+    return { msg, profile, decision, content: rendered.content };
   }
 
   /** A send that went out after waiting for quiet hours no longer shows the wait as its channel's reason. */
-  async function clearWait(input: SendInput, channel: 'push' | 'sms'): Promise<void> {
+  async function clearWait(input: SendInput, channel: Channel): Promise<void> {
     if (input.deferredUntil) await db.messages.updateOne({ _id: messageDocId(input.appId, input.messageId) }, { $unset: { [`reasons.${channel}`]: 1 } });
   }
 
@@ -101,9 +154,9 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const ref = { appId: input.appId, messageId: input.messageId };
       const target = await gated(input, 'push');
       if ('skipped' in target) return target.skipped;
-      const { msg, profile, decision } = target;
+      const { msg, profile, decision, content } = target;
 
-      const data = { rota_app_id: ref.appId, rota_message_id: ref.messageId, rota_receipt_token: receiptToken(deps.receiptSecret, ref.appId, ref.messageId) };
+      const data = { ...content.data, rota_app_id: ref.appId, rota_message_id: ref.messageId, rota_receipt_token: receiptToken(deps.receiptSecret, ref.appId, ref.messageId) };
       const errors: string[] = [];
       let sent = 0;
       for (const device of pushTargets(profile)) {
@@ -118,7 +171,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
           decision,
         };
         const outcome = await deliverOnce(db, spec, () =>
-          deps.push.send({ token: device.token, platform: device.platform, title: msg.push.title, body: msg.push.body, data, idempotencyKey: spec._id }),
+          deps.push.send({ token: device.token, platform: device.platform, title: content.title ?? '', body: content.body, data, idempotencyKey: spec._id }),
         );
         if (outcome.sent) sent++;
         else if (outcome.error) {
@@ -137,7 +190,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const ref = { appId: input.appId, messageId: input.messageId };
       const target = await gated(input, 'sms');
       if ('skipped' in target) return target.skipped;
-      const { msg, profile, decision } = target;
+      const { msg, profile, decision, content } = target;
       if (!profile.msisdn) return skip(ref, 'sms', 'no_msisdn');
       const to = profile.msisdn;
       const spec = {
@@ -150,17 +203,54 @@ export function createMessagingActivities(deps: MessagingDeps) {
         recipient: to,
         decision,
       };
-      const text = msg.sms?.text ?? `${msg.push.title}: ${msg.push.body}`;
-      const outcome = await deliverOnce(db, spec, () => deps.sms.send({ to, from: deps.smsSender, text, reference: spec._id }));
+      const outcome = await deliverOnce(db, spec, () => deps.sms.send({ to, from: deps.smsSender, text: content.text, reference: spec._id }));
       if (!outcome.sent) return skip(ref, 'sms', `provider_rejected: ${outcome.error ?? 'unknown'}`);
       await clearWait(input, 'sms');
       await recordMessageStep(db, ref, 'sms_sent', new Date());
       return { sent: true };
     },
 
+    /**
+     * E-mail to the profile's address: the rendered subject, HTML and text; commercial mail
+     * carries the recipient's unsubscribe link as `List-Unsubscribe` (one-click) and in its footer.
+     */
+    async sendEmail(input: SendInput): Promise<GatedSendResult> {
+      const ref = { appId: input.appId, messageId: input.messageId };
+      const target = await gated(input, 'email');
+      if ('skipped' in target) return target.skipped;
+      const { msg, profile, decision, content } = target;
+      if (!profile.email) return skip(ref, 'email', 'no_email');
+      if (!deps.email) return skip(ref, 'email', 'email_unavailable: this worker has no SMTP provider');
+      const email = deps.email;
+      const to = profile.email;
+      const spec = {
+        _id: emailDeliveryId(ref.appId, ref.messageId),
+        appId: ref.appId,
+        messageId: ref.messageId,
+        profileId: profile._id,
+        channel: 'email' as const,
+        category: msg.category,
+        recipient: to,
+        decision,
+      };
+      let { html, text } = content;
+      let link: string | undefined;
+      if (msg.category === 'commercial') {
+        link = unsubscribeUrl(deps.publicUrl ?? 'http://127.0.0.1:3000', unsubscribeToken(deps.receiptSecret, ref.appId, profile._id));
+        ({ html, text } = withUnsubscribeFooter({ html, text }, link));
+      }
+      const outcome = await deliverOnce(db, spec, () =>
+        email.send({ to, subject: content.subject, ...(text !== undefined ? { text } : {}), ...(html !== undefined ? { html } : {}), reference: spec._id, ...(link ? { unsubscribeUrl: link } : {}) }),
+      );
+      if (!outcome.sent) return skip(ref, 'email', `provider_rejected: ${outcome.error ?? 'unknown'}`);
+      await clearWait(input, 'email');
+      await recordMessageStep(db, ref, SENT_STEP.email, new Date());
+      return { sent: true };
+    },
+
     /** Records why a channel was given up on (its retries ran out). */
     async recordSkip(input: MessageRef & { channel: Channel; reason: string }): Promise<void> {
-      await recordMessageStep(db, input, input.channel === 'push' ? 'push_skipped' : 'sms_skipped', new Date(), { skip: { channel: input.channel, reason: input.reason } });
+      await recordMessageStep(db, input, SKIPPED_STEP[input.channel], new Date(), { skip: { channel: input.channel, reason: input.reason } });
     },
 
     /** Records a step the workflow observed (a receipt, a timeout) and the status it leads to; `at` is workflow time. */
@@ -171,3 +261,19 @@ export function createMessagingActivities(deps: MessagingDeps) {
 }
 
 export type MessagingActivities = ReturnType<typeof createMessagingActivities>;
+
+const FOOTER_TEXT = 'Bu e-postaları artık almak istemiyorsanız / To unsubscribe from these e-mails:';
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Commercial mail's footer: one Turkish/English line with the unsubscribe link, in the text and (before `</body>` if it has one) the HTML. */
+export function withUnsubscribeFooter(body: { html?: string; text?: string }, link: string): { html?: string; text?: string } {
+  const text = body.text === undefined ? undefined : `${body.text}\n\n--\n${FOOTER_TEXT}\n${link}\n`;
+  let html = body.html;
+  if (html !== undefined) {
+    const footer = `<p style="font-size:12px;color:#666">${escapeHtml(FOOTER_TEXT)} <a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`;
+    const end = html.search(/<\/body>/i);
+    html = end >= 0 ? `${html.slice(0, end)}${footer}${html.slice(end)}` : `${html}${footer}`;
+  }
+  return { ...(html !== undefined ? { html } : {}), ...(text !== undefined ? { text } : {}) };
+}

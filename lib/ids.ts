@@ -45,6 +45,10 @@ export function smsDeliveryId(appId: string, messageId: string): string {
   return scopedId(appId, `${messageId}:sms`);
 }
 
+export function emailDeliveryId(appId: string, messageId: string): string {
+  return scopedId(appId, `${messageId}:email`);
+}
+
 export function sha256(text: string): string {
   return digest(text);
 }

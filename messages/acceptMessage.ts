@@ -9,8 +9,11 @@ import type { Role } from '../domain/auth';
 import type { Db } from '../data/db';
 import { isDuplicateKey } from '../data/db';
 import type { MessageDoc } from '../data/models/messages';
+import { defaultChannelOrder, type Channel } from '../domain/messages';
 import { messageDocId, newMessageId, sha256 } from '../lib/ids';
+import { InvalidInputError, type FieldIssue } from '../lib/invalidInput';
 import { findProfileId } from '../profiles/profileKeys';
+import { checkChannels, resolveTemplate } from '../templates/store';
 import { messageWorkflowId, pushWithSmsFallback } from '../workflows/pushWithSmsFallback';
 import type { MessageCreate } from './schemas';
 
@@ -28,6 +31,41 @@ function fingerprint(input: MessageCreate): string {
   return sha256(JSON.stringify(rest));
 }
 
+const TEMPLATE_ORDER: readonly Channel[] = ['push', 'sms', 'email'];
+
+/**
+ * The channel order and how the content covers it: inline content is checked for Liquid
+ * errors; a template is resolved to the version the message will use (pinned, so a retried
+ * send renders the same one) and must have content for every channel of the order.
+ * A 400 naming the field otherwise.
+ */
+async function contentOf(db: Db, appId: string, input: MessageCreate): Promise<Pick<MessageDoc, 'channels' | 'template' | 'push' | 'sms' | 'email'>> {
+  if (!input.template) {
+    const issues = checkChannels({ push: input.push, sms: input.sms, email: input.email }, 'body');
+    if (issues.length > 0) throw new InvalidInputError(issues);
+    return {
+      channels: input.channels ?? defaultChannelOrder(input.smsFallback),
+      ...(input.push ? { push: input.push } : {}),
+      ...(input.sms ? { sms: input.sms } : {}),
+      ...(input.email ? { email: input.email } : {}),
+    };
+  }
+  const { id, version, variables } = input.template;
+  const found = await resolveTemplate(db, appId, id, version);
+  if (!found.ok) {
+    const path = found.reason === 'template_version_not_found' ? 'body.template.version' : 'body.template.id';
+    throw new InvalidInputError([{ path, message: found.message }]);
+  }
+  const { template } = found;
+  const channels = input.channels ?? TEMPLATE_ORDER.filter((c) => template.channels[c] !== undefined && (c !== 'sms' || input.smsFallback));
+  const issues: FieldIssue[] = channels
+    .filter((c) => template.channels[c] === undefined)
+    .map((c) => ({ path: 'body.channels', message: `template ${id} version ${template.version} has no ${c} content` }));
+  if (channels.length === 0) issues.push({ path: 'body.template.id', message: `template ${id} has no push, sms or email content` });
+  if (issues.length > 0) throw new InvalidInputError(issues);
+  return { channels, template: { id, version: template.version!, ...(variables ? { variablesJson: JSON.stringify(variables) } : {}) } };
+}
+
 export async function acceptMessage(deps: { db: Db; temporal: Client; config: Config }, appId: string, input: MessageCreate): Promise<{ message: MessageDoc; created: boolean }> {
   const { db, temporal, config } = deps;
   const messageId = newMessageId(appId, input.idempotencyKey);
@@ -41,6 +79,7 @@ export async function acceptMessage(deps: { db: Db; temporal: Client; config: Co
     const profileId = await findProfileId(db, appId, { externalId: input.to.externalId });
     const profile = profileId ? await db.profiles.findOne({ _id: profileId }).lean() : null;
     if (!profile) throw new ProfileNotFoundError(input.to.externalId);
+    const content = await contentOf(db, appId, input);
     const now = new Date();
     const doc: MessageDoc = {
       _id: docId,
@@ -49,8 +88,7 @@ export async function acceptMessage(deps: { db: Db; temporal: Client; config: Co
       profileId: profile._id,
       externalId: input.to.externalId,
       category: input.category,
-      push: input.push,
-      ...(input.sms ? { sms: input.sms } : {}),
+      ...content,
       smsFallback: input.smsFallback,
       fallbackTimeoutMs: (input.fallbackAfterSeconds ?? config.FALLBACK_TIMEOUT_SECONDS) * 1000,
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
@@ -80,7 +118,11 @@ export async function acceptMessage(deps: { db: Db; temporal: Client; config: Co
       workflowId: messageWorkflowId(appId, messageId),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [{ appId, messageId, fallbackTimeoutMs: message.fallbackTimeoutMs, smsFallback: message.smsFallback, ...(input.overrideCaps ? { overrideCaps: true } : {}) }],
+      args: [{
+        appId, messageId, fallbackTimeoutMs: message.fallbackTimeoutMs, smsFallback: message.smsFallback,
+        ...(message.channels ? { channels: message.channels } : {}),
+        ...(input.overrideCaps ? { overrideCaps: true } : {}),
+      }],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

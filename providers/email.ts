@@ -4,7 +4,8 @@ import nodemailer from 'nodemailer';
 export interface EmailRequest {
   to: string;
   subject: string;
-  text: string;
+  /** At least one of text and html. */
+  text?: string;
   html?: string;
   reference: string;
   /** Commercial mail: the recipient's unsubscribe link, sent as `List-Unsubscribe` with one-click (RFC 8058). */
@@ -24,8 +25,8 @@ export function createSmtpEmailProvider(smtpUrl: string, from: string): EmailPro
         from,
         to: req.to,
         subject: req.subject,
-        text: req.text,
-        html: req.html,
+        ...(req.text !== undefined ? { text: req.text } : {}),
+        ...(req.html !== undefined ? { html: req.html } : {}),
         messageId: `<${req.reference}@rota>`,
         ...(req.unsubscribeUrl ? { headers: { 'List-Unsubscribe': `<${req.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
       });

@@ -1,7 +1,9 @@
 /**
- * Push with SMS fallback, one workflow per message (`message:{appId}:{messageId}`):
- * push → wait for the device receipt (a signal) up to the fallback timeout → SMS only if
- * no receipt came and the gate allows it. Every send goes through an activity that keeps
+ * One workflow per message (`message:{appId}:{messageId}`) over the message's channel order,
+ * e.g. push → SMS, push → e-mail, e-mail alone: each channel is tried in turn until one
+ * sends; push then waits for the device receipt (a signal) up to the fallback timeout, and
+ * only without one does the next channel go. A channel the gate refuses, whose content does
+ * not render for the recipient, or whose provider fails, passes to the next. Every send goes through an activity that keeps
  * a delivery record, so a replay or a worker restart never sends twice. A commercial send
  * the gate holds for quiet hours waits on a durable timer for as long as the gate's activity
  * says, then asks the gate again.
@@ -9,7 +11,10 @@
 import { ActivityFailure, condition, defineQuery, defineSignal, log, patched, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { GatedSendResult, SendInput } from '../activities/messaging';
-import { FAILURES, type MessageStatus, type MessageStep, type MessageWorkflowInput, type Receipt, type SendResult } from '../domain/messages';
+import {
+  defaultChannelOrder, FAILURES, SENT_STEP, SKIPPED_STEP, sentStatus,
+  type Channel, type MessageStatus, type MessageStep, type MessageWorkflowInput, type Receipt, type SendResult,
+} from '../domain/messages';
 
 /** The workflow's input: the message's ids and settings, and whether an operator overrode the frequency caps for it. */
 export interface MessageInput extends MessageWorkflowInput {
@@ -20,6 +25,8 @@ export interface MessageInput extends MessageWorkflowInput {
 export const QUIET_HOURS_PATCH = 'quiet-hours-defer';
 /** Asked again after a wait, the gate answers "send" or "skip"; more waits than this mean the settings keep moving the window: given up. */
 const MAX_QUIET_HOURS_WAITS = 3;
+/** The channel order (any channels, e-mail among them) replaced the fixed push → SMS: histories from before it replay the old path. */
+export const CHANNEL_ORDER_PATCH = 'channel-order';
 
 export const receiptSignal = defineSignal<[Receipt]>('receipt');
 export const messageStatusQuery = defineQuery<MessageStatus>('status');
@@ -81,6 +88,10 @@ export async function pushWithSmsFallback(input: MessageInput): Promise<MessageS
     return next;
   };
 
+  if (patched(CHANNEL_ORDER_PATCH)) {
+    return inChannelOrder(input.channels ?? defaultChannelOrder(input.smsFallback), sendInput, { finish, receipt: () => receipt, pushSent: () => (status = 'push_sent') }, input.fallbackTimeoutMs);
+  }
+
   const push = await sendWhenAllowed(sends.sendPush, sendInput);
   if (push.sent) {
     status = 'push_sent';
@@ -101,4 +112,39 @@ export async function pushWithSmsFallback(input: MessageInput): Promise<MessageS
   if (sms.sent) return finish(push.sent ? 'sms_sent_after_push_timeout' : 'sms_sent_push_unavailable', 'sms_sent');
   if (sms.reason?.startsWith('gave_up')) await records.recordSkip({ ...ref, channel: 'sms', reason: sms.reason });
   return finish(undelivered, 'sms_skipped');
+}
+
+type Finish = (next: MessageStatus, step: MessageStep, at?: string) => Promise<MessageStatus>;
+
+/** Each channel of the order in turn until one sends (and, for push, the device confirms it in time). */
+async function inChannelOrder(
+  order: Channel[],
+  sendInput: SendInput,
+  state: { finish: Finish; receipt: () => Receipt | undefined; pushSent: () => void },
+  fallbackTimeoutMs: number,
+): Promise<MessageStatus> {
+  const ref = { appId: sendInput.appId, messageId: sendInput.messageId };
+  const send: Record<Channel, (i: SendInput) => Promise<GatedSendResult>> = { push: sends.sendPush, sms: sends.sendSms, email: sends.sendEmail };
+  let push: 'sent' | 'unavailable' | 'not_tried' = 'not_tried';
+  let lastStep: MessageStep = 'accepted';
+  for (const channel of order) {
+    const result = await sendWhenAllowed(send[channel], sendInput);
+    if (!result.sent) {
+      if (result.reason?.startsWith('gave_up')) await records.recordSkip({ ...ref, channel, reason: result.reason });
+      if (channel === 'push') push = 'unavailable';
+      lastStep = SKIPPED_STEP[channel];
+      continue;
+    }
+    if (channel !== 'push') return state.finish(sentStatus(channel, push), SENT_STEP[channel]);
+    push = 'sent';
+    state.pushSent();
+    if (await condition(() => state.receipt() !== undefined, fallbackTimeoutMs)) return state.finish('delivered_by_push', 'push_delivered', state.receipt()!.at);
+    await records.recordStep({ ...ref, step: 'push_timed_out', at: new Date().toISOString(), status: 'push_sent' });
+    lastStep = 'push_timed_out';
+    // A receipt that raced the timer still counts: nothing more for a push the device has shown.
+    if (state.receipt()) return state.finish('delivered_by_push', 'push_delivered', state.receipt()!.at);
+  }
+  const late = state.receipt();
+  if (late) return state.finish('delivered_by_push', 'push_delivered', late.at);
+  return state.finish(push === 'sent' ? 'not_delivered' : 'skipped', lastStep);
 }

@@ -17,12 +17,13 @@ export function messageRoutes(deps: ApiDeps) {
   return [
     route({
       method: 'post', path: '/v1/messages', tag: 'messages', access: 'operator',
-      summary: 'Send one message: push, then SMS if the device does not confirm delivery in time',
+      summary: 'Send one message from a template or inline content over a channel order (default push, then SMS if the device does not confirm delivery in time)',
       body: messageCreateSchema,
       responses: {
         202: { description: 'accepted; follow statusUrl', schema: messageAcceptedSchema },
         200: { description: 'the same idempotencyKey was seen before: the first message', schema: messageAcceptedSchema },
         404: { description: 'no profile with that externalId' },
+        400: { description: 'invalid: names the field (a channel of the order without content, an unknown or unpublished template, Liquid errors in inline content)', schema: errorBodySchema },
         409: { description: 'the idempotencyKey was used before with a different body' },
       },
       handler: async ({ body, req, res }) => {

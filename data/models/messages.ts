@@ -1,5 +1,6 @@
 import { Schema } from 'mongoose';
-import { MESSAGE_CATEGORIES, MESSAGE_STATUSES, type MessageCategory, type MessageStatus, type MessageStep } from '../../domain/messages';
+import { MESSAGE_CATEGORIES, MESSAGE_STATUSES, type Channel, type MessageCategory, type MessageStatus, type MessageStep } from '../../domain/messages';
+import type { EmailContent, PushContent, SmsContent } from '../../templates/channels';
 import { tenantScoped } from '../tenantScope';
 
 /** One message to one profile: its content, and the timeline the operator reads. */
@@ -12,8 +13,14 @@ export interface MessageDoc {
   profileId: string;
   externalId: string;
   category: MessageCategory;
-  push: { title: string; body: string };
-  sms?: { text: string };
+  /** Inline content per channel (Liquid, rendered at send time); absent when the message names a template. */
+  push?: PushContent;
+  sms?: SmsContent;
+  email?: EmailContent;
+  /** The template version the message was accepted with (pinned: a retry renders the same one) and its send-time variables as JSON. */
+  template?: { id: string; version: number; variablesJson?: string };
+  /** The channels tried, in order; absent on messages accepted before channel orders (push, then SMS when `smsFallback`). */
+  channels?: Channel[];
   smsFallback: boolean;
   fallbackTimeoutMs: number;
   idempotencyKey?: string;
@@ -24,7 +31,7 @@ export interface MessageDoc {
   progress?: { rank: number; status: MessageStatus };
   timeline: Partial<Record<MessageStep, Date>>;
   /** Why a channel was skipped, by channel. */
-  reasons: Partial<Record<'push' | 'sms', string>>;
+  reasons: Partial<Record<Channel, string>>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -37,8 +44,11 @@ export const messageSchema = new Schema<MessageDoc>(
     profileId: { type: String, required: true },
     externalId: { type: String, required: true },
     category: { type: String, enum: MESSAGE_CATEGORIES, required: true },
-    push: { title: { type: String, required: true }, body: { type: String, required: true } },
-    sms: { text: String },
+    push: { type: Schema.Types.Mixed, default: undefined },
+    sms: { type: Schema.Types.Mixed, default: undefined },
+    email: { type: Schema.Types.Mixed, default: undefined },
+    template: { type: Schema.Types.Mixed, default: undefined },
+    channels: { type: [String], default: undefined },
     smsFallback: { type: Boolean, required: true },
     requestHash: { type: String, required: true },
     fallbackTimeoutMs: { type: Number, required: true },

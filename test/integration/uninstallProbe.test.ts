@@ -6,17 +6,21 @@
  * seen recently gets no push at all. The app is this file's own: schedules live in the
  * Temporal server every test file of the run shares.
  */
+import { Worker } from '@temporalio/worker';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { ROLES, type Role } from '../../domain/auth';
+import { resolveTemporalCli } from '../../infra/tools';
 import { probeRunWorkflowId, probeScheduleId } from '../../domain/uninstallProbe';
 import { startApnsSimulator, type ApnsSimulator } from '../../simulators/apnsSimulator';
 import { startFcmSimulator, type FcmSimulator } from '../../simulators/fcmSimulator';
 import { generateSimPushCredentials, simApnsKey, simFcmAccount, writeSimPushCredentialsFile } from '../../simulators/pushCredentials';
 import { saveApiKey } from '../../tenants/apiKeys';
+import { workflowsPath } from '../../worker';
 import { eventually, startHarness, type Harness } from '../support/harness';
 
 const PATH = '/v1/settings/uninstall-probe';
@@ -204,6 +208,18 @@ test('a run pages through the profiles and continues as new, counting every stal
   const [run] = (await app.call('GET', `${PATH}/runs`)).body.runs;
   expect(run).toMatchObject({ runId: handle.firstExecutionRunId, status: 'completed', pages: 3, counts: { probed: 5, uninstalled: 0, noAnswer: 5, errors: 0 } });
   expect(fcm.pushes.filter((p) => p.token === `sim-silent-page-fresh-${app.appId}`)).toEqual([]);
+
+  // Both executions' histories replay against the current workflow code; RECORD_HISTORIES=1 saves them as fixtures.
+  const executions = { continued_as_new: handle.firstExecutionRunId, completed: (await handle.describe()).runId };
+  for (const [outcome, runId] of Object.entries(executions)) {
+    const history = await h.temporal.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath }, history, `${handle.workflowId}:${outcome}`);
+    if (process.env.RECORD_HISTORIES) {
+      const cli = (await resolveTemporalCli())!.path;
+      const json = execFileSync(cli, ['workflow', 'show', '--address', process.env.TEMPORAL_ADDRESS!, '-w', handle.workflowId, '-r', runId, '--output', 'json'], { encoding: 'utf8' });
+      writeFileSync(path.join(__dirname, '../histories', `uninstallProbeRun-${outcome}.json`), json);
+    }
+  }
 });
 
 test('the runs list is a 400 for a bad limit', async () => {

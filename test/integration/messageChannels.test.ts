@@ -4,7 +4,15 @@
  * SMS simulators and the run's SMTP sink; the unsubscribe link of a received commercial
  * e-mail, clicked one-click, blocks the next one.
  */
+import { Worker } from '@temporalio/worker';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { formatIysDate } from '../../iys/dates';
+import { resolveTemporalCli } from '../../infra/tools';
+import { messageStatus } from '../../data/messageTimeline';
+import { workflowsPath } from '../../worker';
+import { messageWorkflowId } from '../../workflows/pushWithSmsFallback';
 import { eventually, startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -273,4 +281,23 @@ test('OpenAPI documents the new body: template, channels and inline e-mail', asy
   expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['template', 'channels', 'push', 'sms', 'email']));
   expect(schema.properties.channels.items.enum).toEqual(['push', 'sms', 'email']);
   expect(schema.properties.template.required).toEqual(['id']);
+});
+
+// Last: the run's channel-order histories replay against the current code; RECORD_HISTORIES=1 keeps two as fixtures (test/unit/replay.test.ts).
+const RECORDED = ['email_sent_after_push_timeout', 'email_sent_push_unavailable'];
+test("this run's channel-order histories replay against the current workflow code", async () => {
+  const messages = (await h.db.messages.find({ appId: 'demo' }).lean()).filter((m) => !['push_sent', 'accepted'].includes(messageStatus(m)));
+  expect(messages.map((m) => messageStatus(m))).toEqual(expect.arrayContaining([...RECORDED, 'email_sent', 'sms_sent', 'skipped']));
+  const saved = new Set<string>();
+  for (const m of messages) {
+    const workflowId = messageWorkflowId('demo', m.messageId);
+    await Worker.runReplayHistory({ workflowsPath }, await h.temporal.workflow.getHandle(workflowId).fetchHistory(), workflowId);
+    const status = messageStatus(m);
+    if (process.env.RECORD_HISTORIES && RECORDED.includes(status) && !saved.has(status)) {
+      const cli = (await resolveTemporalCli())!.path;
+      const json = execFileSync(cli, ['workflow', 'show', '--address', process.env.TEMPORAL_ADDRESS!, '-w', workflowId, '--output', 'json'], { encoding: 'utf8' });
+      writeFileSync(path.join(__dirname, '../histories', `pushWithSmsFallback-${status}.json`), json);
+      saved.add(status);
+    }
+  }
 });

@@ -6,7 +6,7 @@ import { scopedId } from '../lib/ids';
 
 export const uninstallProbeSettingsSchema = z.strictObject({
   enabled: z.boolean().default(false).describe('whether the scheduled probe runs'),
-  staleDays: z.number().int().min(1).max(3650).default(30).describe('devices not seen (registered or updated) for this many days are probed'),
+  staleDays: z.number().int().min(0).max(3650).default(30).describe('devices not seen (registered or updated) for this many days are probed; 0: every installed device'),
   intervalHours: z.number().int().min(1).max(24 * 31).default(24).describe('hours between runs'),
 });
 

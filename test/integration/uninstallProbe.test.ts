@@ -103,7 +103,7 @@ test('bad settings are a 400 naming the field and change nothing', async () => {
   const app = await newApp();
   for (const [body, field] of [
     [{ enabled: 'yes' }, 'body.enabled'],
-    [{ enabled: true, staleDays: 0 }, 'body.staleDays'],
+    [{ enabled: true, staleDays: -1 }, 'body.staleDays'],
     [{ enabled: true, staleDays: 1.5 }, 'body.staleDays'],
     [{ enabled: true, intervalHours: 0 }, 'body.intervalHours'],
     [{ enabled: true, everyMinutes: 5 }, 'body'],

@@ -35,8 +35,8 @@ test('transient failures count attempts on the same record; a final failure is r
   };
   await expect(deliverOnce(db, spec('d2'), flaky)).rejects.toThrow('503');
   await expect(deliverOnce(db, spec('d2'), flaky)).rejects.toThrow('503');
-  expect(await deliverOnce(db, spec('d2'), flaky)).toEqual({ sent: false, error: 'invalid number' });
-  expect(await deliverOnce(db, spec('d2'), flaky)).toEqual({ sent: false, error: 'invalid number' });
+  expect(await deliverOnce(db, spec('d2'), flaky)).toEqual({ sent: false, error: 'invalid number', status: 400 });
+  expect(await deliverOnce(db, spec('d2'), flaky)).toEqual({ sent: false, error: 'invalid number', status: 400 });
   expect(calls).toBe(3);
   expect(await db.deliveries.findOne({ _id: 'demo:d2' }).lean()).toMatchObject({ state: 'failed', attempts: 3 });
 });

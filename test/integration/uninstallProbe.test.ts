@@ -222,6 +222,15 @@ test('a run pages through the profiles and continues as new, counting every stal
   }
 });
 
+test('/openapi.json documents the probe routes', async () => {
+  const paths = (await h.call('GET', '/openapi.json')).body.paths;
+  expect(Object.keys(paths[PATH]).sort()).toEqual(['get', 'put']);
+  expect(Object.keys(paths[PATH].put.requestBody.content['application/json'].schema.properties).sort()).toEqual(['enabled', 'intervalHours', 'staleDays']);
+  expect(paths[PATH].put.responses['400']).toBeDefined();
+  expect(paths[`${PATH}/run`].post.responses['409']).toBeDefined();
+  expect(JSON.stringify(paths[`${PATH}/runs`].get.responses['200'])).toContain('noAnswer');
+});
+
 test('the runs list is a 400 for a bad limit', async () => {
   const app = await newApp();
   const res = await app.call('GET', `${PATH}/runs?limit=0`);

@@ -3,8 +3,8 @@
  * since `staleBefore`, and a silent push to each such device through its platform's
  * adapter. A provider's "token is dead" marks the device uninstalled (at the provider's time
  * when it gives one); an accepted push marks nothing, whether or not the device ever
- * acknowledges it (a phone in flight mode is not uninstalled); any other failure is counted
- * and marks nothing, so the next run asks again.
+ * acknowledges it (a phone in flight mode is not uninstalled); a 429 or 5xx is asked again a
+ * few times, and any failure left is counted and marks nothing, so the next run asks again.
  *
  * The query pages by `_id` with a small limit and a time budget: FerretDB answers only `_id`
  * from an index and evaluates the rest of the filter over the collection, so one page is
@@ -14,6 +14,7 @@ import type { Db } from '../data/db';
 import type { Device } from '../data/models/profiles';
 import { markTokenUninstalled } from '../data/profileDevices';
 import { noProbeCounts, PROBE_PUSH_DATA, type ProbeCounts, type ProbePageInput, type ProbePageResult } from '../domain/uninstallProbe';
+import { isRetryable, type PushChannelAdapter, type PushMessage, type PushSendOutcome } from '../providers/channels';
 import type { PushAdapters } from '../providers/pushAdapters';
 
 /** Pushes in flight at once within a page. */
@@ -21,6 +22,9 @@ const PROBE_CONCURRENCY = 8;
 const PAGE_QUERY_MAX_TIME_MS = 30_000;
 /** A probe not delivered within a day is pointless: the next run asks again. */
 const PROBE_TTL_SECONDS = 24 * 3600;
+/** A rate-limited or unavailable answer is asked again this many times, after Retry-After (at most MAX_WAIT_MS) or a backoff. */
+const RETRIES = 2;
+const MAX_WAIT_MS = 10_000;
 
 export function isStale(d: Pick<Device, 'updatedAt' | 'uninstalledAt'>, staleBefore: Date): boolean {
   return !d.uninstalledAt && d.updatedAt < staleBefore;
@@ -32,6 +36,16 @@ async function forEachBounded<T>(items: T[], limit: number, fn: (item: T) => Pro
     while (next < items.length) await fn(items[next++]!);
   });
   await Promise.all(lanes);
+}
+
+/** One probe, asked again after a 429 or a 5xx a few times (the provider's Retry-After, bounded) before it counts as an error. */
+async function sendProbe(adapter: PushChannelAdapter, message: PushMessage, beat?: () => void): Promise<PushSendOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await adapter.send(message);
+    if (outcome.ok || !isRetryable(outcome) || attempt >= RETRIES) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(outcome.retryAfterMs ?? 500 * 2 ** attempt, MAX_WAIT_MS)));
+    beat?.();
+  }
 }
 
 export async function probePage(deps: { db: Db; push: PushAdapters; beat?: () => void }, input: ProbePageInput): Promise<ProbePageResult> {
@@ -55,7 +69,7 @@ export async function probePage(deps: { db: Db; push: PushAdapters; beat?: () =>
       counts.errors++;
       return;
     }
-    const outcome = await adapter.send({ token: device.token, data: { ...PROBE_PUSH_DATA }, silent: true, ttlSeconds: PROBE_TTL_SECONDS, idempotencyKey: `probe:${input.runId}:${device.token}` });
+    const outcome = await sendProbe(adapter, { token: device.token, data: { ...PROBE_PUSH_DATA }, silent: true, ttlSeconds: PROBE_TTL_SECONDS, idempotencyKey: `probe:${input.runId}:${device.token}` }, deps.beat);
     if (outcome.ok) counts.noAnswer++;
     else if (outcome.kind === 'unregistered') {
       await markTokenUninstalled(deps.db, input.appId, device.token, outcome.unregisteredAt ?? new Date());

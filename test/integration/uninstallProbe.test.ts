@@ -222,6 +222,27 @@ test('a run pages through the profiles and continues as new, counting every stal
   }
 });
 
+test('a 503 is asked again; one that persists is an error that marks nothing, until a later run gets the answer', async () => {
+  const app = await newApp();
+  const token = `sim-unregistered-outage-${app.appId}`;
+  await profileWith(app, 'ece', [{ token, platform: 'android', ageDays: 45 }]);
+  expect((await app.call('PUT', PATH, { enabled: true })).status).toBe(200);
+  const runNow = async () => {
+    const before = await runIds(app.call);
+    expect((await app.call('POST', `${PATH}/run`)).status).toBe(202);
+    return newFinishedRun(app.call, before);
+  };
+
+  fcm.fail({ status: 503, count: 3 });
+  expect(await runNow()).toMatchObject({ status: 'completed', counts: { probed: 1, uninstalled: 0, noAnswer: 0, errors: 1 } });
+  expect((await deviceOf(app.call, 'ece', token))!.uninstalledAt).toBeUndefined();
+
+  fcm.fail({ status: 503, count: 1 });
+  expect(await runNow()).toMatchObject({ status: 'completed', counts: { probed: 1, uninstalled: 1, noAnswer: 0, errors: 0 } });
+  expect((await deviceOf(app.call, 'ece', token))!.uninstalledAt).toEqual(expect.any(String));
+  expect((await app.call('PUT', PATH, { enabled: false })).status).toBe(200);
+});
+
 test('/openapi.json documents the probe routes', async () => {
   const paths = (await h.call('GET', '/openapi.json')).body.paths;
   expect(Object.keys(paths[PATH]).sort()).toEqual(['get', 'put']);

@@ -76,10 +76,11 @@ export async function acceptMessage(deps: { db: Db; temporal: Client; config: Co
   let message: MessageDoc | null = input.idempotencyKey ? await db.messages.findOne({ _id: docId }).lean() : null;
   let created = false;
   if (!message) {
+    // Bad content is a 400 whoever the recipient is.
+    const content = await contentOf(db, appId, input);
     const profileId = await findProfileId(db, appId, { externalId: input.to.externalId });
     const profile = profileId ? await db.profiles.findOne({ _id: profileId }).lean() : null;
     if (!profile) throw new ProfileNotFoundError(input.to.externalId);
-    const content = await contentOf(db, appId, input);
     const now = new Date();
     const doc: MessageDoc = {
       _id: docId,

@@ -275,6 +275,13 @@ describe('bad bodies: a 400 naming the field, nothing written', () => {
   });
 });
 
+test('bad content is a 400 also for an unknown recipient (not a 404)', async () => {
+  const res = await h.call('POST', '/v1/messages', { to: { externalId: 'nobody-here' }, template: { id: 'nope' }, channels: ['sms'] });
+  expect(res.status).toBe(400);
+  expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['body.template.id']);
+  expect((await h.call('POST', '/v1/messages', { to: { externalId: 'nobody-here' }, template: { id: 'kod' }, channels: ['sms'] })).status).toBe(404);
+});
+
 test('OpenAPI documents the new body: template, channels and inline e-mail', async () => {
   const doc = (await h.call('GET', '/openapi.json')).body;
   const schema = doc.paths['/v1/messages'].post.requestBody.content['application/json'].schema;

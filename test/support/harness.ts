@@ -117,7 +117,10 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
   }
 }
 
-export const FINAL_STATUSES = ['delivered_by_push', 'sms_sent_after_push_timeout', 'sms_sent_push_unavailable', 'not_delivered', 'skipped'];
+export const FINAL_STATUSES = [
+  'delivered_by_push', 'sms_sent_after_push_timeout', 'sms_sent_push_unavailable', 'sms_sent',
+  'email_sent_after_push_timeout', 'email_sent_push_unavailable', 'email_sent', 'not_delivered', 'skipped',
+];
 
 export async function finalMessage(h: Harness, id: string, timeoutMs = 60_000): Promise<any> {
   return eventually(async () => {

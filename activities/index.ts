@@ -4,10 +4,13 @@ import { createIysOutboxActivities } from './iysOutbox';
 import { createIysDriftActivities } from './iysDrift';
 import { createIysSyncActivities } from './iysSync';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
-import { createUninstallProbeActivities, type UninstallProbeDeps } from './uninstallProbe';
+import { createBatchActivities } from './sendBatch';
+import { createPushAdapters, type PushAdapters } from '../providers/pushAdapters';
 
-export interface ActivityDeps extends MessagingDeps, Pick<UninstallProbeDeps, 'probePush'> {
+export interface ActivityDeps extends MessagingDeps {
   iys: IysClients;
+  /** Batch sends' push adapters by platform (providers/pushAdapters.ts); none: every batch push fails with no_adapter. */
+  pushAdapters?: PushAdapters;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -16,7 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIysOutboxActivities(deps),
     ...createIysSyncActivities(deps),
     ...createIysDriftActivities(deps),
-    ...createUninstallProbeActivities(deps),
+    ...createBatchActivities({ ...deps, pushAdapters: deps.pushAdapters ?? createPushAdapters({}) }),
   };
 }
 

@@ -13,9 +13,20 @@ export interface DeliverySettings {
   timeZone: string;
   frequencyCaps: CapRule[];
   quietHours: QuietHours | null;
+  /** Messages per second per channel for the whole app, shared by every worker (activities/sendRateLimiter.ts); absent: no limit. */
+  rateLimits?: RateLimits;
 }
 
-export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = { timeZone: DEFAULT_APP_TIME_ZONE, frequencyCaps: [], quietHours: null };
+export interface RateLimits {
+  push?: number;
+  sms?: number;
+  email?: number;
+}
+
+export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = { timeZone: DEFAULT_APP_TIME_ZONE, frequencyCaps: [], quietHours: null, rateLimits: {} };
+
+/** FCM's default project quota is 600,000 messages a minute: no channel of one app needs more than this. */
+export const MAX_RATE_LIMIT_PER_SECOND = 100_000;
 
 export const MAX_CAP_RULES = 10;
 
@@ -35,6 +46,14 @@ export const quietHoursSchema = z
   })
   .refine((q) => q.start !== q.end, { path: ['end'], message: 'must differ from start' });
 
+const perSecond = z.number().int().min(1).max(MAX_RATE_LIMIT_PER_SECOND);
+
+export const rateLimitsSchema = z.strictObject({
+  push: perSecond.optional().describe('push messages per second (every device counts)'),
+  sms: perSecond.optional().describe('SMS per second'),
+  email: perSecond.optional().describe('e-mails per second'),
+});
+
 export const deliverySettingsSchema = z.strictObject({
   timeZone: z
     .string()
@@ -43,6 +62,7 @@ export const deliverySettingsSchema = z.strictObject({
     .describe('the zone for profiles whose devices report none'),
   frequencyCaps: z.array(capRuleSchema).max(MAX_CAP_RULES).default([]).describe('every rule that applies to a send must have room; transactional messages are exempt'),
   quietHours: quietHoursSchema.nullable().default(null).describe('commercial sends only, in the profile’s time zone (its device’s, else the app’s); null: none'),
+  rateLimits: rateLimitsSchema.default({}).describe('messages per second per channel for the whole app, held across every worker; a channel left out has no limit'),
 });
 
 export function deliverySettingsId(appId: string): string {
@@ -56,7 +76,14 @@ export async function deliverySettingsOf(db: Db, appId: string): Promise<Deliver
     timeZone: doc.timeZone,
     frequencyCaps: (doc.frequencyCaps ?? []).map(({ max, days, channel }) => ({ max, days, channel })),
     quietHours: doc.quietHours ? { start: doc.quietHours.start, end: doc.quietHours.end, policy: doc.quietHours.policy } : null,
+    rateLimits: rateLimitsOf(doc.rateLimits),
   };
+}
+
+function rateLimitsOf(stored: RateLimits | undefined): RateLimits {
+  const out: RateLimits = {};
+  for (const channel of ['push', 'sms', 'email'] as const) if (typeof stored?.[channel] === 'number') out[channel] = stored[channel];
+  return out;
 }
 
 /** Replaces the app's delivery settings (one upsert by `_id`). */

@@ -41,6 +41,16 @@ export function pushDeliveryId(appId: string, messageId: string, token: string):
   return scopedId(appId, `${messageId}:push:${digest(token).slice(0, 16)}`);
 }
 
+/**
+ * A batch send's delivery (campaign or journey step `sendKey`): one per profile, channel and
+ * push device, so a retried or replayed batch lands on the same records. Without a token: the
+ * profile's record for the channel (a skip).
+ */
+export function batchDeliveryId(appId: string, sendKey: string, profileId: string, channel: string, token?: string): string {
+  const device = token === undefined ? '' : `:${digest(token).slice(0, 16)}`;
+  return scopedId(appId, `${sendKey}:${localId(profileId)}:${channel}${device}`);
+}
+
 export function smsDeliveryId(appId: string, messageId: string): string {
   return scopedId(appId, `${messageId}:sms`);
 }

@@ -23,7 +23,8 @@
  * `POST /sim/faults {status: 429|500|503|401, count, retryAfterSeconds?}` makes the next
  * `count` authenticated sends answer that, FCM-shaped, with Retry-After when given.
  * `GET /sim/pushes?messageId=&token=` lists what the devices received (one per
- * Idempotency-Key), `GET /sim/stats` counts token requests, tokens issued and answers.
+ * Idempotency-Key), `GET /sim/stats` counts token requests, tokens issued and answers, and
+ * the busiest second of messages:send calls (`peakPerSecond`: what a rate limit must hold to).
  */
 import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
@@ -73,6 +74,8 @@ export interface FcmSimulatorStats {
   sendCalls: number;
   /** Answers to messages:send by status code word (`ok`, `UNAUTHENTICATED`, `UNREGISTERED`, …). */
   answers: Record<string, number>;
+  /** The most messages:send calls received within one second of the clock. */
+  peakPerSecond: number;
 }
 
 export interface FcmFault {
@@ -88,6 +91,8 @@ export interface FcmSimulator extends SimServer {
   stats: FcmSimulatorStats;
   /** Accepted send calls for a Rota message id (repeats of one Idempotency-Key included). */
   callsFor(messageId: string): number;
+  /** messages:send calls by second of the clock (epoch seconds). */
+  callsPerSecond: Map<number, number>;
   /** The same as `POST /sim/faults`. */
   fail(fault: FcmFault): void;
 }
@@ -115,7 +120,8 @@ export async function startFcmSimulator(opts: FcmSimulatorOptions): Promise<FcmS
   const pushes: SimulatedFcmPush[] = [];
   const byKey = new Map<string, SimulatedFcmPush>();
   const calls = new Map<string, number>();
-  const stats: FcmSimulatorStats = { tokenRequests: 0, tokensIssued: 0, tokenRefusals: {}, sendCalls: 0, answers: {} };
+  const stats: FcmSimulatorStats = { tokenRequests: 0, tokensIssued: 0, tokenRefusals: {}, sendCalls: 0, answers: {}, peakPerSecond: 0 };
+  const callsPerSecond = new Map<number, number>();
   const fault: { status: FcmFault['status']; remaining: number; retryAfterSeconds?: number } = { status: 503, remaining: 0 };
   const devices = createDevices(opts.receiptUrl);
 
@@ -159,6 +165,10 @@ export async function startFcmSimulator(opts: FcmSimulatorOptions): Promise<FcmS
 
   app.post(/^\/v1\/projects\/([^/]+)\/messages:send$/, (req: Request, res: Response) => {
     stats.sendCalls++;
+    const second = Math.floor(now() / 1000);
+    const inSecond = (callsPerSecond.get(second) ?? 0) + 1;
+    callsPerSecond.set(second, inSecond);
+    stats.peakPerSecond = Math.max(stats.peakPerSecond, inSecond);
     const project = decodeURIComponent(/^\/v1\/projects\/([^/]+)\//.exec(req.path)![1]!);
     const bearer = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1];
     if (!bearer) return answer(res, 401, 'UNAUTHENTICATED', 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
@@ -250,6 +260,7 @@ export async function startFcmSimulator(opts: FcmSimulatorOptions): Promise<FcmS
     pushes,
     stats,
     callsFor: (messageId) => calls.get(messageId) ?? 0,
+    callsPerSecond,
     fail,
     async close() {
       devices.close();

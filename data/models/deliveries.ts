@@ -3,7 +3,8 @@ import { CHANNELS, MESSAGE_CATEGORIES, type Channel, type MessageCategory } from
 import type { ConsentUsed } from '../../gate/sendGate';
 import { tenantScoped } from '../tenantScope';
 
-export const DELIVERY_STATES = ['pending', 'sent', 'failed'] as const;
+/** `skipped`: a batch send's record of a recipient the gate or the template kept out (`decision.reason` says why). */
+export const DELIVERY_STATES = ['pending', 'sent', 'failed', 'skipped'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /**
@@ -28,6 +29,8 @@ export interface DeliveryDoc {
   errorStatus?: number;
   /** While `pending`: until when the attempt that claimed it may be calling the provider. */
   leaseUntil?: Date;
+  /** While `pending`: the attempt holding the lease (batch sends, activities/sendBatch.ts). */
+  leaseOwner?: string;
   /** The gate's answer and what it was based on: for commercial SMS and e-mail, the consent record it used. */
   decision: { allowed: boolean; reason: string; consent?: ConsentUsed };
   createdAt: Date;
@@ -49,6 +52,7 @@ export const deliverySchema = new Schema<DeliveryDoc>(
     error: String,
     errorStatus: Number,
     leaseUntil: Date,
+    leaseOwner: String,
     decision: { allowed: Boolean, reason: String, consent: { type: Schema.Types.Mixed, default: undefined } },
     sentAt: Date,
   },

@@ -1,6 +1,7 @@
 import { Schema } from 'mongoose';
 import { CAP_SCOPES, type CapRule } from '../../gate/frequencyCaps';
 import { QUIET_HOURS_POLICIES, type QuietHours } from '../../gate/quietHours';
+import type { RateLimits } from '../../gate/settings';
 import { tenantScoped } from '../tenantScope';
 
 /**
@@ -14,6 +15,7 @@ export interface DeliverySettingsDoc {
   timeZone: string;
   frequencyCaps: CapRule[];
   quietHours: QuietHours | null;
+  rateLimits?: RateLimits;
   updatedAt: Date;
 }
 
@@ -34,6 +36,7 @@ export const deliverySettingsSchema = new Schema<DeliverySettingsDoc>(
     timeZone: { type: String, required: true },
     frequencyCaps: { type: [capRuleSchema], default: [] },
     quietHours: { type: quietHoursSchema, default: null },
+    rateLimits: { type: new Schema<RateLimits>({ push: Number, sms: Number, email: Number }, { _id: false }), default: undefined },
   },
   { timestamps: { createdAt: false, updatedAt: true }, versionKey: false, minimize: false },
 );

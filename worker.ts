@@ -5,12 +5,13 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
-import type { Config } from './config';
+import { publicUrl, type Config } from './config';
 import { runEntryPoint } from './lib/entryPoint';
 import { connectDb, type Db } from './data/db';
 import { createHttpPushProvider } from './providers/push';
 import { createPushAdapters } from './providers/pushAdapters';
 import { createHttpSmsProvider } from './providers/sms';
+import { createSmtpEmailProvider } from './providers/email';
 import { createIysClients } from './iys/appClients';
 
 export interface RunningWorker {
@@ -35,8 +36,10 @@ export function activitiesFromConfig(config: Config, db: Db) {
     sms: createHttpSmsProvider(config.SMS_PROVIDER_URL),
     receiptSecret: config.RECEIPT_SECRET,
     smsSender: config.SMS_SENDER,
+    email: createSmtpEmailProvider(config.SMTP_URL, config.SMTP_FROM),
+    publicUrl: publicUrl(config),
     iys: createIysClients(config, db),
-    pushAdapters: createPushAdapters(config),
+    probePush: createPushAdapters(config),
   });
 }
 

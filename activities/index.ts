@@ -4,12 +4,13 @@ import { createIysOutboxActivities } from './iysOutbox';
 import { createIysDriftActivities } from './iysDrift';
 import { createIysSyncActivities } from './iysSync';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
+import { createUninstallProbeActivities, type UninstallProbeDeps } from './uninstallProbe';
 import { createBatchActivities } from './sendBatch';
 import { createPushAdapters, type PushAdapters } from '../providers/pushAdapters';
 
-export interface ActivityDeps extends MessagingDeps {
+export interface ActivityDeps extends MessagingDeps, Pick<UninstallProbeDeps, 'probePush'> {
   iys: IysClients;
-  /** Batch sends' push adapters by platform (providers/pushAdapters.ts); none: every batch push fails with no_adapter. */
+  /** Batch sends' push adapters by platform (providers/pushAdapters.ts); default the worker's (probePush); none: every batch push fails with no_adapter. */
   pushAdapters?: PushAdapters;
 }
 
@@ -19,7 +20,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createIysOutboxActivities(deps),
     ...createIysSyncActivities(deps),
     ...createIysDriftActivities(deps),
-    ...createBatchActivities({ ...deps, pushAdapters: deps.pushAdapters ?? createPushAdapters({}) }),
+    ...createUninstallProbeActivities(deps),
+    ...createBatchActivities({ ...deps, pushAdapters: deps.pushAdapters ?? deps.probePush ?? createPushAdapters({}) }),
   };
 }
 

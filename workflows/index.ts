@@ -3,4 +3,5 @@ export { pushWithSmsFallback } from './pushWithSmsFallback';
 export { iysOutbox } from './iysOutbox';
 export { iysSyncRun } from './iysSyncRun';
 export { iysDriftReport } from './iysDriftReport';
+export { uninstallProbeRun } from './uninstallProbeRun';
 export { sendBatchRun } from './sendBatchRun';

@@ -47,9 +47,9 @@ const pushesTo = (token: string) => h.push.pushes.filter((p) => p.token === toke
 
 describe('the settings API', () => {
   test('defaults until set; an admin replaces them, an operator reads them', async () => {
-    expect((await h.call('GET', '/v1/settings/delivery')).body).toEqual({ timeZone: 'Europe/Istanbul', frequencyCaps: [], quietHours: null });
-    const put = await settings({ timeZone: 'Europe/Berlin', ...WEEKLY_3, quietHours: { start: '22:00', end: '09:00' } });
-    expect(put).toEqual({ timeZone: 'Europe/Berlin', frequencyCaps: [{ max: 3, days: 7, channel: 'any' }], quietHours: { start: '22:00', end: '09:00', policy: 'defer' } });
+    expect((await h.call('GET', '/v1/settings/delivery')).body).toEqual({ timeZone: 'Europe/Istanbul', frequencyCaps: [], quietHours: null, rateLimits: {} });
+    const put = await settings({ timeZone: 'Europe/Berlin', ...WEEKLY_3, quietHours: { start: '22:00', end: '09:00' }, rateLimits: { push: 500, sms: 20 } });
+    expect(put).toEqual({ timeZone: 'Europe/Berlin', frequencyCaps: [{ max: 3, days: 7, channel: 'any' }], quietHours: { start: '22:00', end: '09:00', policy: 'defer' }, rateLimits: { push: 500, sms: 20 } });
 
     const operator = { authorization: `Bearer ${await saveApiKey(h.db, { appId: 'demo', name: 'ops', roles: ['operator'] })}` };
     expect((await h.call('GET', '/v1/settings/delivery', undefined, operator)).body).toEqual(put);
@@ -57,7 +57,7 @@ describe('the settings API', () => {
     const ingest = { authorization: `Bearer ${await saveApiKey(h.db, { appId: 'demo', name: 'sdk', roles: ['ingest'] })}` };
     expect((await h.call('GET', '/v1/settings/delivery', undefined, ingest)).status).toBe(403);
     await settings({});
-    expect((await h.call('GET', '/v1/settings/delivery')).body).toEqual({ timeZone: 'Europe/Istanbul', frequencyCaps: [], quietHours: null });
+    expect((await h.call('GET', '/v1/settings/delivery')).body).toEqual({ timeZone: 'Europe/Istanbul', frequencyCaps: [], quietHours: null, rateLimits: {} });
   });
 
   test('bad settings are a 400 naming the field, and change nothing', async () => {
@@ -69,6 +69,9 @@ describe('the settings API', () => {
       [{ quietHours: { start: '22:00', end: '22:00' } }, 'body.quietHours.end'],
       [{ quietHours: { start: '9:00', end: '22:00' } }, 'body.quietHours.start'],
       [{ quietHours: { start: '22:00', end: '09:00', policy: 'later' } }, 'body.quietHours.policy'],
+      [{ rateLimits: { push: 0 } }, 'body.rateLimits.push'],
+      [{ rateLimits: { sms: 2.5 } }, 'body.rateLimits.sms'],
+      [{ rateLimits: { fax: 10 } }, 'body.rateLimits'],
     ] as const) {
       const res = await h.call('PUT', '/v1/settings/delivery', body);
       expect([path, res.status]).toEqual([path, 400]);

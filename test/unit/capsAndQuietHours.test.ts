@@ -234,10 +234,10 @@ describe('delivery settings', () => {
     const r = deliverySettingsSchema.safeParse(body);
     return r.success ? [] : r.error.issues.map((i) => i.path.join('.'));
   };
-  test('defaults: Europe/Istanbul, no caps, no quiet hours', () => {
-    expect(deliverySettingsSchema.parse({})).toEqual({ timeZone: 'Europe/Istanbul', frequencyCaps: [], quietHours: null });
+  test('defaults: Europe/Istanbul, no caps, no quiet hours, no rate limits', () => {
+    expect(deliverySettingsSchema.parse({})).toEqual({ timeZone: 'Europe/Istanbul', frequencyCaps: [], quietHours: null, rateLimits: {} });
     expect(deliverySettingsSchema.parse({ frequencyCaps: [{ max: 3, days: 7 }], quietHours: NIGHT })).toEqual({
-      timeZone: 'Europe/Istanbul', frequencyCaps: [{ max: 3, days: 7, channel: 'any' }], quietHours: { ...NIGHT, policy: 'defer' },
+      timeZone: 'Europe/Istanbul', frequencyCaps: [{ max: 3, days: 7, channel: 'any' }], quietHours: { ...NIGHT, policy: 'defer' }, rateLimits: {},
     });
   });
   test('each bad field is named', () => {

@@ -40,7 +40,7 @@ export class Transport {
     for (let attempt = 1; ; attempt++) {
       // The token first: a slot taken while waiting for a login would be spent in a burst when the login lands.
       const token = opts.tokens ? await opts.tokens.accessToken() : undefined;
-      await this.o.limiter.acquire();
+      const release = await this.o.limiter.acquire();
       let error: IysError;
       try {
         const res = await fetch(url, {
@@ -65,6 +65,8 @@ export class Transport {
       } catch (err) {
         const timeout = (err as { name?: string }).name === 'TimeoutError';
         error = new IysError(`${method} ${url.pathname}: ${timeout ? 'no answer in time' : String(err)}`, timeout ? 'TIMEOUT' : 'NETWORK', true);
+      } finally {
+        release();
       }
       if (!error.retryable || attempt >= this.o.maxAttempts) throw error;
       const wait = error.retryAfterMs ?? this.backoff(attempt);

@@ -148,6 +148,24 @@ export function createMessagingActivities(deps: MessagingDeps) {
     if (input.deferredUntil) await db.messages.updateOne({ _id: messageDocId(input.appId, input.messageId) }, { $unset: { [`reasons.${channel}`]: 1 } });
   }
 
+  /** One delivery to one address (SMS, e-mail): the ledger record, the provider call, then the message's step. */
+  async function deliverToAddress(
+    input: SendInput,
+    target: { msg: MessageDoc; profile: ProfileDoc; decision: GateDecision },
+    channel: 'sms' | 'email',
+    deliveryId: string,
+    recipient: string,
+    send: (reference: string) => Promise<{ providerMessageId: string }>,
+  ): Promise<GatedSendResult> {
+    const ref = { appId: input.appId, messageId: input.messageId };
+    const spec = { _id: deliveryId, ...ref, profileId: target.profile._id, channel, category: target.msg.category, recipient, decision: target.decision };
+    const outcome = await deliverOnce(db, spec, () => send(spec._id));
+    if (!outcome.sent) return skip(ref, channel, `provider_rejected: ${outcome.error ?? 'unknown'}`);
+    await clearWait(input, channel);
+    await recordMessageStep(db, ref, SENT_STEP[channel], new Date());
+    return { sent: true };
+  }
+
   return {
     /** Pushes to every push-enabled device of the profile; sent when at least one device took it. */
     async sendPush(input: SendInput): Promise<GatedSendResult> {
@@ -190,24 +208,12 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const ref = { appId: input.appId, messageId: input.messageId };
       const target = await gated(input, 'sms');
       if ('skipped' in target) return target.skipped;
-      const { msg, profile, decision, content } = target;
+      const { profile, content } = target;
       if (!profile.msisdn) return skip(ref, 'sms', 'no_msisdn');
       const to = profile.msisdn;
-      const spec = {
-        _id: smsDeliveryId(ref.appId, ref.messageId),
-        appId: ref.appId,
-        messageId: ref.messageId,
-        profileId: profile._id,
-        channel: 'sms' as const,
-        category: msg.category,
-        recipient: to,
-        decision,
-      };
-      const outcome = await deliverOnce(db, spec, () => deps.sms.send({ to, from: deps.smsSender, text: content.text, reference: spec._id }));
-      if (!outcome.sent) return skip(ref, 'sms', `provider_rejected: ${outcome.error ?? 'unknown'}`);
-      await clearWait(input, 'sms');
-      await recordMessageStep(db, ref, 'sms_sent', new Date());
-      return { sent: true };
+      return deliverToAddress(input, target, 'sms', smsDeliveryId(ref.appId, ref.messageId), to, (reference) =>
+        deps.sms.send({ to, from: deps.smsSender, text: content.text, reference }),
+      );
     },
 
     /**
@@ -218,34 +224,20 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const ref = { appId: input.appId, messageId: input.messageId };
       const target = await gated(input, 'email');
       if ('skipped' in target) return target.skipped;
-      const { msg, profile, decision, content } = target;
+      const { msg, profile, content } = target;
       if (!profile.email) return skip(ref, 'email', 'no_email');
       if (!deps.email) return skip(ref, 'email', 'email_unavailable: this worker has no SMTP provider');
       const email = deps.email;
       const to = profile.email;
-      const spec = {
-        _id: emailDeliveryId(ref.appId, ref.messageId),
-        appId: ref.appId,
-        messageId: ref.messageId,
-        profileId: profile._id,
-        channel: 'email' as const,
-        category: msg.category,
-        recipient: to,
-        decision,
-      };
       let { html, text } = content;
       let link: string | undefined;
       if (msg.category === 'commercial') {
         link = unsubscribeUrl(deps.publicUrl ?? 'http://127.0.0.1:3000', unsubscribeToken(deps.receiptSecret, ref.appId, profile._id));
         ({ html, text } = withUnsubscribeFooter({ html, text }, link));
       }
-      const outcome = await deliverOnce(db, spec, () =>
-        email.send({ to, subject: content.subject, ...(text !== undefined ? { text } : {}), ...(html !== undefined ? { html } : {}), reference: spec._id, ...(link ? { unsubscribeUrl: link } : {}) }),
+      return deliverToAddress(input, target, 'email', emailDeliveryId(ref.appId, ref.messageId), to, (reference) =>
+        email.send({ to, subject: content.subject, ...(text !== undefined ? { text } : {}), ...(html !== undefined ? { html } : {}), reference, ...(link ? { unsubscribeUrl: link } : {}) }),
       );
-      if (!outcome.sent) return skip(ref, 'email', `provider_rejected: ${outcome.error ?? 'unknown'}`);
-      await clearWait(input, 'email');
-      await recordMessageStep(db, ref, SENT_STEP.email, new Date());
-      return { sent: true };
     },
 
     /** Records why a channel was given up on (its retries ran out). */

@@ -17,6 +17,7 @@ import { createLogger } from './lib/logger';
 import { startPushSimulator } from './simulators/pushSimulator';
 import { startFcmSimulator } from './simulators/fcmSimulator';
 import { startApnsSimulator } from './simulators/apnsSimulator';
+import { startWebPushSimulator } from './simulators/webPushSimulator';
 import { loadOrCreateSimPushCredentials, simApnsKey, simFcmAccount, writeSimPushCredentialsFile } from './simulators/pushCredentials';
 import { startSmsSimulator } from './simulators/smsSimulator';
 import { startIysSimulator } from './simulators/iys';
@@ -83,6 +84,8 @@ async function main(): Promise<void> {
   const pushKeys = loadOrCreateSimPushCredentials(path.join(dataDir, 'sim-push-credentials.json'));
   const fcm = await startFcmSimulator({ port: await portOr(4011, 'FCM simulator'), receiptUrl: `${apiUrl}/v1/receipts`, accounts: [simFcmAccount(pushKeys)] });
   const apns = await startApnsSimulator({ port: await portOr(4012, 'APNs simulator'), receiptUrl: `${apiUrl}/v1/receipts`, keys: [simApnsKey(pushKeys)] });
+  // A browser push service: POST /sim/subscriptions makes a subscription (endpoint and keys) to register as a web device.
+  const webPush = await startWebPushSimulator({ port: await portOr(4013, 'web push simulator'), receiptUrl: `${apiUrl}/v1/receipts` });
   // The worker's FCM and APNs adapters (the uninstall probe) use them with those credentials, unless told otherwise.
   const pushCredentialsFile = path.join(dataDir, 'push-credentials.json');
   if (!process.env.PUSH_CREDENTIALS_FILE) writeSimPushCredentialsFile(pushCredentialsFile, pushKeys, fcm.tokenUrl);
@@ -126,13 +129,14 @@ async function main(): Promise<void> {
       `  Demo API key   ${demoKey}`,
       `  Push simulator ${push.url}   SMS simulator ${sms.url}`,
       `  FCM simulator  ${fcm.url}   APNs simulator ${apns.url} (HTTP/2; test credentials in ${path.join(dataDir, 'sim-push-credentials.json')})`,
+      `  Web push simulator ${webPush.url} (POST /sim/subscriptions for a browser's subscription)`,
       `  İYS            ${config.IYS_URL}${config.IYS_URL === iys.url ? ` (simulator; iysCode and brandCode ${DEFAULT_USER.iysCode})` : ''}`,
       ...stack.description.map((d) => `  ${d}`),
       ...(moved.length > 0 ? ['', `Usual ports taken, so elsewhere: ${moved.join(', ')}.`] : []),
       '',
       `Try: curl -s ${api.url}/readyz`,
       'The README walkthrough\'s variables, for your shell:',
-      `  API=${api.url} KEY=${demoKey} PUSH_SIM=${push.url} SMS_SIM=${sms.url} IYS_SIM=${iys.url} FCM_SIM=${fcm.url} APNS_SIM=${apns.url}`,
+      `  API=${api.url} KEY=${demoKey} PUSH_SIM=${push.url} SMS_SIM=${sms.url} IYS_SIM=${iys.url} FCM_SIM=${fcm.url} APNS_SIM=${apns.url} WEBPUSH_SIM=${webPush.url}`,
       '',
     ].join('\n'),
   );
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
     console.log('rota: stopping…');
     await worker.stop();
     await api.close();
-    await Promise.all([push.close(), sms.close(), iys.close(), fcm.close(), apns.close()]);
+    await Promise.all([push.close(), sms.close(), iys.close(), fcm.close(), apns.close(), webPush.close()]);
     await stack.stop();
     process.exit(0);
   };

@@ -1,4 +1,5 @@
 /** Request and response shapes of the profile API: one source for validation, types and OpenAPI. */
+import { ECDH } from 'node:crypto';
 import { z } from 'zod';
 import { PLATFORMS } from '../data/models/profiles';
 import { CONSENT_STATUSES, CONSENT_TYPES, RECIPIENT_TYPES } from '../iys/consent';
@@ -26,14 +27,60 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-export const deviceInputSchema = z.strictObject({
-  token: z.string().min(1).max(4096).describe('Push token; in development, sim-delivers-…, sim-silent-… or sim-unregistered-… pick the simulated device'),
-  platform: z.enum(PLATFORMS),
-  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Istanbul').optional(),
-  locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 locale such as tr-TR').optional(),
-  appVersion: z.string().max(64).optional(),
-  pushEnabled: z.boolean().default(true),
+/** base64url of exactly `bytes` bytes; `=` padding is accepted and dropped (PushSubscription.toJSON() gives none). */
+function base64urlOf(bytes: number, check: (b: Buffer) => boolean = () => true, what = `${bytes} bytes`) {
+  return z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url')
+    .transform((v) => v.replace(/=+$/, ''))
+    .refine((v) => {
+      const b = Buffer.from(v, 'base64url');
+      return b.length === bytes && check(b);
+    }, `must be ${what} in base64url`);
+}
+
+function isP256Point(b: Buffer): boolean {
+  try {
+    ECDH.convertKey(b, 'prime256v1');
+    return b[0] === 4;
+  } catch {
+    return false;
+  }
+}
+
+/** A web push subscription endpoint: https, or plain http on this machine (the simulator). */
+function isPushEndpoint(token: string): boolean {
+  try {
+    const url = new URL(token);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
+export const webPushKeysSchema = z.strictObject({
+  p256dh: base64urlOf(65, isP256Point, 'an uncompressed P-256 public key (65 bytes)').describe("The subscription's keys.p256dh"),
+  auth: base64urlOf(16).describe("The subscription's keys.auth (16 bytes)"),
 });
+
+export const deviceInputSchema = z
+  .strictObject({
+    token: z.string().min(1).max(4096).describe('Push token; for platform web the subscription endpoint URL. In development, sim-delivers-…, sim-silent-… or sim-unregistered-… pick the simulated device'),
+    platform: z.enum(PLATFORMS),
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Istanbul').optional(),
+    locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 locale such as tr-TR').optional(),
+    appVersion: z.string().max(64).optional(),
+    pushEnabled: z.boolean().default(true),
+    webPush: webPushKeysSchema.optional().describe("Platform web only, and required there: the browser's PushSubscription keys (toJSON().keys); the endpoint is the token"),
+  })
+  .superRefine((d, ctx) => {
+    if (d.platform !== 'web') {
+      if (d.webPush) ctx.addIssue({ code: 'custom', path: ['webPush'], message: 'only a web device has web push keys' });
+      return;
+    }
+    if (!isPushEndpoint(d.token)) ctx.addIssue({ code: 'custom', path: ['token'], message: "a web device's token is its subscription endpoint: an https: URL (http: only on 127.0.0.1 or localhost)" });
+    if (!d.webPush) for (const key of ['p256dh', 'auth']) ctx.addIssue({ code: 'custom', path: ['webPush', key], message: "required on a web device (the subscription's keys)" });
+  });
 
 export const externalIdSchema = z.string().min(1).max(128).regex(/^[^\s]+$/, 'must not contain white space');
 
@@ -66,6 +113,7 @@ export const profileViewSchema = z.object({
       pushEnabled: z.boolean(),
       updatedAt: z.iso.datetime(),
       uninstalledAt: z.iso.datetime().optional().describe('when a provider said the token is dead (the app was uninstalled); such a device gets no push'),
+      webPush: z.object({ p256dh: z.string(), auth: z.string() }).optional().describe("a web device's subscription keys"),
     }),
   ),
   consents: z.partialRecord(z.enum(CONSENT_TYPES), z.object({ status: z.enum(CONSENT_STATUSES), recipientType: z.enum(RECIPIENT_TYPES), consentDate: z.iso.datetime() })),

@@ -1,8 +1,8 @@
 /**
- * The one interface every push channel adapter (FCM HTTP v1, APNs) implements, and the typed
- * outcome the send pipeline acts on. An adapter never throws for a provider's answer or a
- * network failure: it says what happened, in the provider's words (`code`, `status`) and
- * in the pipeline's (`kind`):
+ * The one interface every push channel adapter (FCM HTTP v1, APNs, web push) implements,
+ * and the typed outcome the send pipeline acts on. An adapter never throws for a provider's
+ * answer or a network failure: it says what happened, in the provider's words (`code`,
+ * `status`) and in the pipeline's (`kind`):
  *
  *   unregistered  the token is dead (the app was uninstalled): mark the device, never retry
  *   invalid       this message or this token can never succeed as sent: do not retry
@@ -17,8 +17,13 @@
 export type PushFailureKind = 'unregistered' | 'invalid' | 'rate_limited' | 'unavailable' | 'auth';
 
 export interface PushMessage {
-  /** The device's registration token (FCM) or device token (APNs). */
+  /** The device's registration token (FCM), device token (APNs) or subscription endpoint URL (web push). */
   token: string;
+  /**
+   * Web push only: the browser's PushSubscription (its endpoint, the same as `token`, and the
+   * keys the payload is encrypted to); a web push without it is `invalid`.
+   */
+  subscription?: { endpoint: string; keys: { p256dh: string; auth: string } };
   title?: string;
   body?: string;
   /** An image URL (FCM notification.image; on APNs a payload key a notification service extension reads). */
@@ -57,7 +62,7 @@ export type PushSendOutcome =
 export type PushSendFailure = Extract<PushSendOutcome, { ok: false }>;
 
 export interface PushChannelAdapter {
-  readonly provider: 'fcm' | 'apns';
+  readonly provider: 'fcm' | 'apns' | 'webpush';
   send(message: PushMessage): Promise<PushSendOutcome>;
   /** Closes connections it keeps open (APNs' HTTP/2 session). */
   close(): Promise<void>;

@@ -1,9 +1,10 @@
 /**
- * `npm run simulators`: the push, FCM, APNs, SMS and İYS simulators as their own process
- * (docker-compose runs them this way; `npm run dev` starts them in-process). The ports are
- * fixed (4010, 4011, 4012, 4020, 4030 unless SIM_*_PORT says otherwise): one that is taken
- * stops it with a line saying which. The FCM and APNs simulators check credentials made on
- * the first start and kept in SIM_PUSH_CREDENTIALS (default .rota/sim-push-credentials.json).
+ * `npm run simulators`: the push, FCM, APNs, web push, SMS and İYS simulators as their own
+ * process (docker-compose runs them this way; `npm run dev` starts them in-process). The
+ * ports are fixed (4010, 4011, 4012, 4013, 4020, 4030 unless SIM_*_PORT says otherwise):
+ * one that is taken stops it with a line saying which. The FCM and APNs simulators check
+ * credentials made on the first start and kept in SIM_PUSH_CREDENTIALS (default
+ * .rota/sim-push-credentials.json).
  */
 import { startApnsSimulator } from './apnsSimulator';
 import { startFcmSimulator } from './fcmSimulator';
@@ -11,6 +12,7 @@ import { startIysSimulator } from './iys';
 import { loadOrCreateSimPushCredentials, simApnsKey, simFcmAccount } from './pushCredentials';
 import { startPushSimulator } from './pushSimulator';
 import { startSmsSimulator } from './smsSimulator';
+import { startWebPushSimulator } from './webPushSimulator';
 
 async function main(): Promise<void> {
   const host = process.env.SIM_HOST ?? '127.0.0.1';
@@ -26,9 +28,11 @@ async function main(): Promise<void> {
   const keys = loadOrCreateSimPushCredentials(credentialsFile);
   const fcm = await startFcmSimulator({ host, port: port('SIM_FCM_PORT', 4011), receiptUrl, accounts: [simFcmAccount(keys)] });
   const apns = await startApnsSimulator({ host, port: port('SIM_APNS_PORT', 4012), receiptUrl, keys: [simApnsKey(keys)] });
+  const webPush = await startWebPushSimulator({ host, port: port('SIM_WEBPUSH_PORT', 4013), receiptUrl });
   console.log(`push simulator ${push.url} (receipts to ${receiptUrl}), SMS simulator ${sms.url}, İYS simulator ${iys.url} (user ${iys.users[0]!.username})`);
   console.log(`FCM simulator ${fcm.url} (token endpoint ${fcm.tokenUrl}), APNs simulator ${apns.url} (HTTP/2, h2c); their test credentials: ${credentialsFile}`);
-  const stop = () => void Promise.all([push.close(), sms.close(), iys.close(), fcm.close(), apns.close()]).then(() => process.exit(0));
+  console.log(`web push simulator ${webPush.url} (POST /sim/subscriptions for a browser's subscription)`);
+  const stop = () => void Promise.all([push.close(), sms.close(), iys.close(), fcm.close(), apns.close(), webPush.close()]).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

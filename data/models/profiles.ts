@@ -15,6 +15,16 @@ export interface Device {
   updatedAt: Date;
   /** Set when a provider answered that the token is dead (FCM UNREGISTERED, APNs 410): the app is gone from the device. */
   uninstalledAt?: Date;
+  /**
+   * A web device's push subscription keys (its endpoint URL is `token`): the browser's P-256
+   * key the payload is encrypted to and its auth secret, both base64url. Only on `web`.
+   */
+  webPush?: WebPushKeys;
+}
+
+export interface WebPushKeys {
+  p256dh: string;
+  auth: string;
 }
 
 export interface ConsentSummary {
@@ -77,6 +87,8 @@ const deviceSchema = new Schema<Device>(
     pushEnabled: { type: Boolean, default: true },
     updatedAt: { type: Date, required: true },
     uninstalledAt: Date,
+    // A subdocument, not a nested path: a nested path would be stored as {} on every device without one.
+    webPush: { type: new Schema<WebPushKeys>({ p256dh: { type: String, required: true }, auth: { type: String, required: true } }, { _id: false }), default: undefined },
   },
   { _id: false },
 );

@@ -22,16 +22,20 @@ export const configSchema = z.object({
 
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
   SMTP_FROM: z.string().min(3).default('Rota <no-reply@rota.local>'),
-  PUSH_PROVIDER_URL: url,
   SMS_PROVIDER_URL: url,
   SMS_SENDER: z.string().min(1).max(11).default('ROTA'),
-  /** FCM HTTP v1 and APNs base URLs and the credentials file the worker's adapters use (providers/pushAdapters.ts); `npm run dev` points them at its simulators. */
+  /**
+   * FCM HTTP v1 and APNs base URLs (default: Google's and Apple's) and the deployment's default push credentials, for apps that
+   * saved none (providers/pushAdapters.ts); `npm run dev` points them at its simulators.
+   */
   FCM_URL: url.optional(),
   APNS_URL: url.optional(),
   PUSH_CREDENTIALS_FILE: z.string().min(1).optional(),
 
   /** Signs the receipt tokens carried in push payloads (device SDKs return them with receipts). */
   RECEIPT_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  /** Encrypts apps' provider credentials at rest (lib/sealedSecrets.ts); unset: derived from RECEIPT_SECRET. Changing it makes saved credentials unreadable. */
+  CREDENTIALS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Default push→SMS fallback wait when a message names none. */
   FALLBACK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(300),
   /** How late an offline device's event may arrive: older `occurredAt`s are rejected. */
@@ -65,6 +69,11 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The key apps' provider credentials are sealed with (one place, so the API and the workers agree). */
+export function credentialsSecret(config: Pick<Config, 'CREDENTIALS_KEY' | 'RECEIPT_SECRET'>): string {
+  return config.CREDENTIALS_KEY ?? `credentials:${config.RECEIPT_SECRET}`;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

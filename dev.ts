@@ -14,7 +14,6 @@ import { freePort, startStack } from './infra/stack';
 import { MissingPrerequisiteError } from './infra/tools';
 import { randomToken } from './lib/ids';
 import { createLogger } from './lib/logger';
-import { startPushSimulator } from './simulators/pushSimulator';
 import { startFcmSimulator } from './simulators/fcmSimulator';
 import { startApnsSimulator } from './simulators/apnsSimulator';
 import { startWebPushSimulator } from './simulators/webPushSimulator';
@@ -76,7 +75,6 @@ async function main(): Promise<void> {
     },
   });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const push = await startPushSimulator({ port: await portOr(4010, 'push simulator'), receiptUrl: `${apiUrl}/v1/receipts` });
   const sms = await startSmsSimulator({ port: await portOr(4020, 'SMS simulator') });
   // İYS's slow parts shortened for a demo: batches answered after 10 s (not 300 s), citizens' changes in the feed at once (not after 60 min).
   const iys = await startIysSimulator({ port: await portOr(4030, 'İYS simulator'), batchDelayMs: 10_000, changesLagMs: 0 });
@@ -86,7 +84,7 @@ async function main(): Promise<void> {
   const apns = await startApnsSimulator({ port: await portOr(4012, 'APNs simulator'), receiptUrl: `${apiUrl}/v1/receipts`, keys: [simApnsKey(pushKeys)] });
   // A browser push service: POST /sim/subscriptions makes a subscription (endpoint and keys) to register as a web device.
   const webPush = await startWebPushSimulator({ port: await portOr(4013, 'web push simulator'), receiptUrl: `${apiUrl}/v1/receipts` });
-  // The worker's FCM and APNs adapters (the uninstall probe) use them with those credentials, unless told otherwise.
+  // Every push goes through FCM, APNs or web push; for apps without credentials of their own the worker uses these, unless told otherwise.
   const pushCredentialsFile = path.join(dataDir, 'push-credentials.json');
   if (!process.env.PUSH_CREDENTIALS_FILE) writeSimPushCredentialsFile(pushCredentialsFile, pushKeys, fcm.tokenUrl);
 
@@ -98,7 +96,6 @@ async function main(): Promise<void> {
       MONGODB_URI: stack.mongoUri,
       TEMPORAL_ADDRESS: stack.temporalAddress,
       SMTP_URL: stack.smtpUrl,
-      PUSH_PROVIDER_URL: process.env.PUSH_PROVIDER_URL ?? push.url,
       SMS_PROVIDER_URL: process.env.SMS_PROVIDER_URL ?? sms.url,
       FCM_URL: process.env.FCM_URL ?? fcm.url,
       APNS_URL: process.env.APNS_URL ?? apns.url,
@@ -127,8 +124,8 @@ async function main(): Promise<void> {
       `  API docs       ${api.url}/docs`,
       `  Temporal UI    ${stack.temporalUiUrl ?? '(external Temporal)'}`,
       `  Demo API key   ${demoKey}`,
-      `  Push simulator ${push.url}   SMS simulator ${sms.url}`,
-      `  FCM simulator  ${fcm.url}   APNs simulator ${apns.url} (HTTP/2; test credentials in ${path.join(dataDir, 'sim-push-credentials.json')})`,
+      `  FCM simulator  ${fcm.url} (Android)   APNs simulator ${apns.url} (iOS, HTTP/2; test credentials in ${path.join(dataDir, 'sim-push-credentials.json')})`,
+      `  SMS simulator  ${sms.url}`,
       `  Web push simulator ${webPush.url} (POST /sim/subscriptions for a browser's subscription)`,
       `  İYS            ${config.IYS_URL}${config.IYS_URL === iys.url ? ` (simulator; iysCode and brandCode ${DEFAULT_USER.iysCode})` : ''}`,
       ...stack.description.map((d) => `  ${d}`),
@@ -136,7 +133,7 @@ async function main(): Promise<void> {
       '',
       `Try: curl -s ${api.url}/readyz`,
       'The README walkthrough\'s variables, for your shell:',
-      `  API=${api.url} KEY=${demoKey} PUSH_SIM=${push.url} SMS_SIM=${sms.url} IYS_SIM=${iys.url} FCM_SIM=${fcm.url} APNS_SIM=${apns.url} WEBPUSH_SIM=${webPush.url}`,
+      `  API=${api.url} KEY=${demoKey} PUSH_SIM=${fcm.url} SMS_SIM=${sms.url} IYS_SIM=${iys.url} FCM_SIM=${fcm.url} APNS_SIM=${apns.url} WEBPUSH_SIM=${webPush.url}`,
       '',
     ].join('\n'),
   );
@@ -148,7 +145,7 @@ async function main(): Promise<void> {
     console.log('rota: stopping…');
     await worker.stop();
     await api.close();
-    await Promise.all([push.close(), sms.close(), iys.close(), fcm.close(), apns.close(), webPush.close()]);
+    await Promise.all([sms.close(), iys.close(), fcm.close(), apns.close(), webPush.close()]);
     await stack.stop();
     process.exit(0);
   };

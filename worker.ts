@@ -8,7 +8,6 @@ import { createActivities } from './activities';
 import { publicUrl, type Config } from './config';
 import { runEntryPoint } from './lib/entryPoint';
 import { connectDb, type Db } from './data/db';
-import { createHttpPushProvider } from './providers/push';
 import { createPushAdapters } from './providers/pushAdapters';
 import { createHttpSmsProvider } from './providers/sms';
 import { createSmtpEmailProvider } from './providers/email';
@@ -32,14 +31,13 @@ export function installSdkLogging(level: Config['LOG_LEVEL']): void {
 export function activitiesFromConfig(config: Config, db: Db) {
   return createActivities({
     db,
-    push: createHttpPushProvider(config.PUSH_PROVIDER_URL),
+    pushAdapters: createPushAdapters(config, { db }),
     sms: createHttpSmsProvider(config.SMS_PROVIDER_URL),
     receiptSecret: config.RECEIPT_SECRET,
     smsSender: config.SMS_SENDER,
     email: createSmtpEmailProvider(config.SMTP_URL, config.SMTP_FROM),
     publicUrl: publicUrl(config),
     iys: createIysClients(config, db),
-    probePush: createPushAdapters(config),
   });
 }
 

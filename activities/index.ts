@@ -4,14 +4,12 @@ import { createIysOutboxActivities } from './iysOutbox';
 import { createIysDriftActivities } from './iysDrift';
 import { createIysSyncActivities } from './iysSync';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
-import { createUninstallProbeActivities, type UninstallProbeDeps } from './uninstallProbe';
+import { createUninstallProbeActivities } from './uninstallProbe';
 import { createBatchActivities } from './sendBatch';
-import { createPushAdapters, type PushAdapters } from '../providers/pushAdapters';
 
-export interface ActivityDeps extends MessagingDeps, Pick<UninstallProbeDeps, 'probePush'> {
+/** `pushAdapters` (providers/pushAdapters.ts) serve every push: single messages, batches and the uninstall probe. */
+export interface ActivityDeps extends MessagingDeps {
   iys: IysClients;
-  /** Batch sends' push adapters by platform (providers/pushAdapters.ts); default the worker's (probePush); none: every batch push fails with no_adapter. */
-  pushAdapters?: PushAdapters;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -21,7 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIysSyncActivities(deps),
     ...createIysDriftActivities(deps),
     ...createUninstallProbeActivities(deps),
-    ...createBatchActivities({ ...deps, pushAdapters: deps.pushAdapters ?? deps.probePush ?? createPushAdapters({}) }),
+    ...createBatchActivities(deps),
   };
 }
 

@@ -17,17 +17,19 @@ import { emailDeliveryId, messageDocId, pushDeliveryId, smsDeliveryId } from '..
 import { receiptToken } from '../lib/receiptTokens';
 import { unsubscribeToken, unsubscribeUrl } from '../lib/unsubscribeTokens';
 import type { EmailProvider } from '../providers/email';
-import { isDeadToken, type PushProvider } from '../providers/push';
+import type { PushAdapters } from '../providers/pushAdapters';
 import type { SmsProvider } from '../providers/sms';
-import type { ChannelContent, RenderResult, ResolvedTemplate } from '../templates/channels';
+import type { ChannelContent, RenderResult, ResolvedTemplate, TemplateChannel } from '../templates/channels';
 import { profileContext, renderChannel } from '../templates/render';
 import { resolveTemplate } from '../templates/store';
 import { deliverOnce } from './deliverOnce';
+import { pushFailureError, pushMessageFor, recordedPushKind, type RenderedPush } from './pushMessage';
 import { warn } from './heartbeat';
 
 export interface MessagingDeps {
   db: Db;
-  push: PushProvider;
+  /** Push adapters per app and platform (providers/pushAdapters.ts): FCM, APNs, web push. */
+  pushAdapters: PushAdapters;
   sms: SmsProvider;
   receiptSecret: string;
   smsSender: string;
@@ -93,7 +95,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
   }
 
   /** The channel's content for this recipient, or why there is none (`template_missing_variable: profile.attributes.city in sms.text`). */
-  async function render<C extends Channel>(msg: MessageDoc, profile: ProfileDoc, channel: C): Promise<{ content: ChannelContent[C] } | { failed: string }> {
+  async function render<C extends TemplateChannel>(msg: MessageDoc, profile: ProfileDoc, channel: C): Promise<{ content: ChannelContent[C] } | { failed: string }> {
     const template = await templateOf(msg);
     if ('failed' in template) return template;
     const vars = msg.template?.variablesJson ? (JSON.parse(msg.template.variablesJson) as Record<string, unknown>) : {};
@@ -109,6 +111,14 @@ export function createMessagingActivities(deps: MessagingDeps) {
       case 'template_render_error':
         return { failed: `template_render_error: ${r.field}: ${r.message}` };
     }
+  }
+
+  /** The template's web push content for this recipient, when it has some that renders; web devices get the push content otherwise. */
+  async function webPushContent(msg: MessageDoc, profile: ProfileDoc): Promise<{ webPush?: ChannelContent['webPush'] }> {
+    const template = await templateOf(msg);
+    if ('failed' in template || !template.channels.webPush) return {};
+    const r = await render(msg, profile, 'webPush');
+    return 'content' in r ? { webPush: r.content } : {};
   }
 
   /**
@@ -173,11 +183,13 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const target = await gated(input, 'push');
       if ('skipped' in target) return target.skipped;
       const { msg, profile, decision, content } = target;
+      const devices = pushTargets(profile);
+      const rendered: RenderedPush = { push: content, ...(devices.some((d) => d.platform === 'web') ? await webPushContent(msg, profile) : {}) };
 
-      const data = { ...content.data, rota_app_id: ref.appId, rota_message_id: ref.messageId, rota_receipt_token: receiptToken(deps.receiptSecret, ref.appId, ref.messageId) };
+      const data = { rota_app_id: ref.appId, rota_message_id: ref.messageId, rota_receipt_token: receiptToken(deps.receiptSecret, ref.appId, ref.messageId) };
       const errors: string[] = [];
       let sent = 0;
-      for (const device of pushTargets(profile)) {
+      for (const device of devices) {
         const spec = {
           _id: pushDeliveryId(ref.appId, ref.messageId, device.token),
           appId: ref.appId,
@@ -188,14 +200,18 @@ export function createMessagingActivities(deps: MessagingDeps) {
           recipient: device.token,
           decision,
         };
-        const outcome = await deliverOnce(db, spec, () =>
-          deps.push.send({ token: device.token, platform: device.platform, title: content.title ?? '', body: content.body, data, idempotencyKey: spec._id }),
-        );
+        const outcome = await deliverOnce(db, spec, async () => {
+          const adapter = await deps.pushAdapters.forApp(ref.appId, device.platform, 0);
+          if (!adapter) throw pushFailureError('push', { ok: false, kind: 'invalid', code: 'no_adapter', status: 0 });
+          const answer = await adapter.send(pushMessageFor(device, rendered, data, spec._id));
+          if (!answer.ok) throw pushFailureError(adapter.provider, answer);
+          return { providerMessageId: answer.providerMessageId };
+        });
         if (outcome.sent) sent++;
         else if (outcome.error) {
           errors.push(outcome.error);
           // The token is dead (the app was uninstalled): marked, so no later send pushes to it.
-          if (isDeadToken(outcome)) await markTokenUninstalled(db, ref.appId, device.token, new Date());
+          if (recordedPushKind(outcome.error) === 'unregistered') await markTokenUninstalled(db, ref.appId, device.token, new Date());
         }
       }
       if (sent === 0) return skip(ref, 'push', `provider_rejected: ${errors.join('; ')}`);

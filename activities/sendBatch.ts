@@ -364,7 +364,7 @@ export function createBatchActivities(deps: BatchDeps) {
   }
 
   async function call(input: SendBatchInput, p: Planned): Promise<PushSendOutcome> {
-    const adapter = deps.pushAdapters.forPlatform(p.device.platform);
+    const adapter = await deps.pushAdapters.forApp(input.appId, p.device.platform);
     if (!adapter) return { ok: false, kind: 'invalid', code: 'no_adapter', status: 0, message: `no push adapter for ${p.device.platform}` };
     const c = p.content;
     return adapter.send({

@@ -1,7 +1,7 @@
 /** Activities of the uninstall probe run: its record and settings, and one page of stale devices at a time. */
 import type { Db } from '../data/db';
 import type { ProbePageInput, ProbePageResult, ProbeRunEnd, ProbeRunStart } from '../domain/uninstallProbe';
-import { createPushAdapters, type PushAdapters } from '../providers/pushAdapters';
+import type { PushAdapters } from '../providers/pushAdapters';
 import { probePage } from '../uninstallProbe/probePage';
 import { finishProbeRunRecord, startProbeRunRecord, type ProbeRunRef } from '../uninstallProbe/runs';
 import { probeSettingsOf } from '../uninstallProbe/settings';
@@ -9,14 +9,14 @@ import { heartbeat } from './heartbeat';
 
 export interface UninstallProbeDeps {
   db: Db;
-  /** FCM and APNs adapters (providers/pushAdapters.ts); without them every probe is counted an error. */
-  probePush?: PushAdapters;
+  /** The push adapters (providers/pushAdapters.ts); a platform without one counts its probes as errors. */
+  pushAdapters: PushAdapters;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
 
 export function createUninstallProbeActivities(deps: UninstallProbeDeps) {
-  const push = deps.probePush ?? createPushAdapters({});
+  const push = deps.pushAdapters;
   return {
     /** Records the run's start and answers what it is to probe (devices not seen since staleBefore), as the settings say now. */
     async startProbeRun(run: ProbeRunRef): Promise<ProbeRunStart> {

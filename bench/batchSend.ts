@@ -51,7 +51,7 @@ export async function benchBatchSend(stack: Pick<Stack, 'mongoUri'>, n: number, 
     if (sent !== n) throw new Error(`the batches sent ${sent} of ${n}`);
 
     // The floor: read each profile by _id, post the same payload, record nothing.
-    const adapter = adapters.forPlatform('android')!;
+    const adapter = (await adapters.forApp('demo', 'android'))!;
     const floorStarted = performance.now();
     await forEachLimit(ids, CONCURRENCY, async (id, i) => {
       const p = await db.profiles.findOne({ _id: id }).lean();

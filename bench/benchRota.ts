@@ -4,7 +4,7 @@ import { loadConfig } from '../config';
 import { connectDb, type Db } from '../data/db';
 import { freePort, type Stack } from '../infra/stack';
 import { createLogger } from '../lib/logger';
-import { startPushSimulator } from '../simulators/pushSimulator';
+import { startPushSimulators } from '../simulators/pushSimulators';
 import { startSmsSimulator } from '../simulators/smsSimulator';
 import { seedDemoApp } from '../tenants/apiKeys';
 import { startWorker } from '../worker';
@@ -24,11 +24,11 @@ export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => 
 
 export async function startBenchRota(stack: Pick<Stack, 'mongoUri' | 'temporalAddress' | 'smtpUrl'>, name: string, opts: { worker: boolean; env?: Record<string, string> }): Promise<BenchRota> {
   const port = await freePort();
-  const push = await startPushSimulator({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 0 });
+  const push = await startPushSimulators({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 0 });
   const sms = await startSmsSimulator();
   const config = loadConfig({
     PORT: String(port), MONGODB_URI: stack.mongoUri.replace(/\/([^/?]*)(\?|$)/, `/bench_${name}_${Date.now()}$2`), TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_TASK_QUEUE: `bench-${name}-${Date.now()}`, SMTP_URL: stack.smtpUrl, PUSH_PROVIDER_URL: push.url, SMS_PROVIDER_URL: sms.url,
+    TEMPORAL_TASK_QUEUE: `bench-${name}-${Date.now()}`, SMTP_URL: stack.smtpUrl, ...push.env, SMS_PROVIDER_URL: sms.url,
     RECEIPT_SECRET: 'bench-secret-0123456789', LOG_LEVEL: 'warn', ...opts.env,
   });
   const db = await connectDb(config.MONGODB_URI);

@@ -1,14 +1,14 @@
 /**
  * Push-with-receipt throughput: N messages through `POST /v1/messages`, each a Temporal
  * workflow (push → device receipt → signal → done), against the raw floor: the same N
- * pushes posted straight to the same push simulator by a loop with no durability, each
+ * pushes posted straight to the same FCM simulator by a loop with no durability, each
  * counted done when its receipt arrives. Both run in this process, on the same servers.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Stack } from '../infra/stack';
-import { createHttpPushProvider } from '../providers/push';
-import { startPushSimulator } from '../simulators/pushSimulator';
+import { startPushSimulators } from '../simulators/pushSimulators';
+import { createPushAdapters } from '../providers/pushAdapters';
 import { pool, startBenchRota } from './benchRota';
 
 async function until(check: () => Promise<boolean>): Promise<void> {
@@ -27,14 +27,17 @@ async function rawFloor(n: number, concurrency: number): Promise<number> {
     });
   });
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
-  const push = await startPushSimulator({ receiptUrl: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`, receiptDelayMs: 0 });
-  const provider = createHttpPushProvider(push.url);
+  const push = await startPushSimulators({ receiptUrl: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`, receiptDelayMs: 0 });
+  const adapters = createPushAdapters(push.env);
+  const provider = (await adapters.forApp('demo', 'android'))!;
   const started = performance.now();
   await pool([...Array(n).keys()], concurrency, async (i) => {
-    await provider.send({ token: `sim-delivers-0ms-${i}`, platform: 'android', title: 't', body: 'b', data: { rota_message_id: String(i) }, idempotencyKey: `floor-${i}` });
+    const out = await provider.send({ token: `sim-delivers-0ms-${i}`, title: 't', body: 'b', data: { rota_message_id: String(i) }, idempotencyKey: `floor-${i}` });
+    if (!out.ok) throw new Error(`floor push failed: ${out.code}`);
   });
   await until(async () => receipts >= n);
   const ms = performance.now() - started;
+  await adapters.close();
   await push.close();
   sink.close();
   return ms;

@@ -4,6 +4,7 @@ import { apiKeySchema } from './models/apiKeys';
 import { appSchema, iysBrandSchema } from './models/apps';
 import { attributeDefinitionSchema } from './models/attributeDefinitions';
 import { capLedgerSchema } from './models/capLedgers';
+import { channelCredentialsSchema } from './models/channelCredentials';
 import { consentAuditSchema } from './models/consentAudit';
 import { consentChangeSchema } from './models/consentChanges';
 import { deliverySchema } from './models/deliveries';
@@ -44,6 +45,7 @@ function bindModels(conn: Connection) {
     iysBrands: conn.model('IysBrand', iysBrandSchema, 'iysBrands'),
     deliverySettings: conn.model('DeliverySettings', deliverySettingsSchema, 'deliverySettings'),
     capLedgers: conn.model('CapLedger', capLedgerSchema, 'capLedgers'),
+    channelCredentials: conn.model('ChannelCredentials', channelCredentialsSchema, 'channelCredentials'),
     templates: conn.model('Template', templateSchema, 'templates'), templateVersions: conn.model('TemplateVersion', templateVersionSchema, 'templateVersions'),
     uninstallProbeSettings: conn.model('UninstallProbeSettings', uninstallProbeSettingsSchema, 'uninstallProbeSettings'),
     uninstallProbeRuns: conn.model('UninstallProbeRun', uninstallProbeRunSchema, 'uninstallProbeRuns'),

@@ -22,6 +22,9 @@ const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
 
 /** The most specific code in a provider's (possibly cut-off) JSON answer: FCM's `errorCode`, then `status`, then `code`. */
 function codeIn(body: string): string | undefined {
+  // A push adapter's failure, as activities/pushMessage.ts records it.
+  const named = /\bcode=([^\s]{1,40})/.exec(body);
+  if (named && IDENTIFIER.test(named[1]!)) return named[1];
   for (const field of ['errorCode', 'status', 'code']) {
     const m = new RegExp(`"${field}"\\s*:\\s*"([^"]{1,40})"`).exec(body);
     if (m && IDENTIFIER.test(m[1]!)) return m[1];
@@ -34,6 +37,8 @@ export function publicProviderError(channel: Channel, raw: string): PublicProvid
   const provider = PROVIDER[channel];
   const http = /: HTTP (\d)(\d\d)\b(.*)$/s.exec(raw);
   if (http) return { provider, status: `${http[1]}xx`, code: codeIn(http[3]!) ?? `http_${http[1]}${http[2]}` };
+  const unanswered = /^[a-z]+: ([a-z_]{1,40}) kind=/.exec(raw); // a push adapter's failure without an answer: `fcm: unreachable kind=unavailable`
+  if (unanswered) return { provider, code: unanswered[1]! };
   if (/timeout|timed out|abort/i.test(raw)) return { provider, code: 'timeout' };
   if (/fetch failed|ECONN|ENOTFOUND|EAI_AGAIN|socket|network/i.test(raw)) return { provider, code: 'unreachable' };
   if (/in flight|claimed|taken over/i.test(raw)) return { provider, code: 'in_flight' };

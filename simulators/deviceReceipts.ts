@@ -1,8 +1,7 @@
 /**
  * What a simulated device does after a push reached it: post a "delivered" receipt to Rota's
  * `/v1/receipts` with the `rota_*` fields the push carried (app, message, receipt token),
- * retrying a few times as an SDK would. Shared by the FCM and APNs simulators; the push
- * simulator (pushSimulator.ts) does the same for its FCM-shaped sends.
+ * retrying a few times as an SDK would. Shared by the FCM, APNs and web push simulators.
  */
 
 export interface DeviceReceipt {

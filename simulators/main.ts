@@ -1,16 +1,16 @@
 /**
- * `npm run simulators`: the push, FCM, APNs, web push, SMS and İYS simulators as their own
- * process (docker-compose runs them this way; `npm run dev` starts them in-process). The
- * ports are fixed (4010, 4011, 4012, 4013, 4020, 4030 unless SIM_*_PORT says otherwise):
- * one that is taken stops it with a line saying which. The FCM and APNs simulators check
- * credentials made on the first start and kept in SIM_PUSH_CREDENTIALS (default
- * .rota/sim-push-credentials.json).
+ * `npm run simulators`: the FCM, APNs, web push, SMS and İYS simulators as their own process
+ * (docker-compose runs them this way; `npm run dev` starts them in-process). The ports are
+ * fixed (4011, 4012, 4013, 4020, 4030 unless SIM_*_PORT says otherwise): one that is taken
+ * stops it with a line saying which. The FCM and APNs simulators check credentials made on
+ * the first start and kept in SIM_PUSH_CREDENTIALS (default .rota/sim-push-credentials.json);
+ * with SIM_ADAPTER_CREDENTIALS it also writes the file a worker's PUSH_CREDENTIALS_FILE
+ * reads, its service account's token_uri being SIM_FCM_TOKEN_URL (default the simulator's).
  */
 import { startApnsSimulator } from './apnsSimulator';
 import { startFcmSimulator } from './fcmSimulator';
 import { startIysSimulator } from './iys';
-import { loadOrCreateSimPushCredentials, simApnsKey, simFcmAccount } from './pushCredentials';
-import { startPushSimulator } from './pushSimulator';
+import { loadOrCreateSimPushCredentials, simApnsKey, simFcmAccount, writeSimPushCredentialsFile } from './pushCredentials';
 import { startSmsSimulator } from './smsSimulator';
 import { startWebPushSimulator } from './webPushSimulator';
 
@@ -21,7 +21,6 @@ async function main(): Promise<void> {
     current = name;
     return Number(process.env[name] ?? fallback);
   };
-  const push = await startPushSimulator({ host, port: port('SIM_PUSH_PORT', 4010), receiptUrl });
   const sms = await startSmsSimulator({ host, port: port('SIM_SMS_PORT', 4020) });
   const iys = await startIysSimulator({ host, port: port('SIM_IYS_PORT', 4030) });
   const credentialsFile = process.env.SIM_PUSH_CREDENTIALS ?? '.rota/sim-push-credentials.json';
@@ -29,10 +28,12 @@ async function main(): Promise<void> {
   const fcm = await startFcmSimulator({ host, port: port('SIM_FCM_PORT', 4011), receiptUrl, accounts: [simFcmAccount(keys)] });
   const apns = await startApnsSimulator({ host, port: port('SIM_APNS_PORT', 4012), receiptUrl, keys: [simApnsKey(keys)] });
   const webPush = await startWebPushSimulator({ host, port: port('SIM_WEBPUSH_PORT', 4013), receiptUrl });
-  console.log(`push simulator ${push.url} (receipts to ${receiptUrl}), SMS simulator ${sms.url}, İYS simulator ${iys.url} (user ${iys.users[0]!.username})`);
+  const adapterFile = process.env.SIM_ADAPTER_CREDENTIALS;
+  if (adapterFile) writeSimPushCredentialsFile(adapterFile, keys, process.env.SIM_FCM_TOKEN_URL ?? fcm.tokenUrl);
+  console.log(`receipts to ${receiptUrl}; SMS simulator ${sms.url}, İYS simulator ${iys.url} (user ${iys.users[0]!.username})`);
   console.log(`FCM simulator ${fcm.url} (token endpoint ${fcm.tokenUrl}), APNs simulator ${apns.url} (HTTP/2, h2c); their test credentials: ${credentialsFile}`);
   console.log(`web push simulator ${webPush.url} (POST /sim/subscriptions for a browser's subscription)`);
-  const stop = () => void Promise.all([push.close(), sms.close(), iys.close(), fcm.close(), apns.close(), webPush.close()]).then(() => process.exit(0));
+  const stop = () => void Promise.all([sms.close(), iys.close(), fcm.close(), apns.close(), webPush.close()]).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -1,7 +1,7 @@
 /**
- * Test credentials for the FCM and APNs simulators, as a real app would have them: a Google
- * service account (RSA key, client_email, project) and an APNs .p8 key (P-256, key id,
- * team id). Made with node:crypto; the simulators get the public halves, the adapters the
+ * Test credentials for the push simulators, as a real app would have them: a Google service
+ * account (RSA key, client_email, project), an APNs .p8 key (P-256, key id, team id) and web
+ * push VAPID keys. Made with node:crypto; the simulators get the public halves, the adapters the
  * private ones. `npm run dev` and `npm run simulators` keep them in one file (mode 0600) so
  * a restart keeps credentials saved elsewhere valid.
  */
@@ -9,6 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ServiceAccount } from '../providers/fcm';
+import { generateVapidKeys } from '../providers/webPush';
 import type { PushCredentialsFile } from '../providers/pushAdapters';
 import type { ApnsSimulatorKey } from './apnsSimulator';
 import type { FcmSimulatorAccount } from './fcmSimulator';
@@ -16,6 +17,8 @@ import type { FcmSimulatorAccount } from './fcmSimulator';
 export interface SimPushCredentials {
   fcm: { projectId: string; clientEmail: string; privateKeyId: string; privateKey: string; publicKey: string };
   apns: { keyId: string; teamId: string; bundleId: string; privateKey: string; publicKey: string };
+  /** VAPID keys (base64url) for web push; absent in files made before web push. */
+  webpush?: { subject: string; publicKey: string; privateKey: string };
 }
 
 export function generateSimPushCredentials(projectId = 'rota-sim'): SimPushCredentials {
@@ -24,12 +27,19 @@ export function generateSimPushCredentials(projectId = 'rota-sim'): SimPushCrede
   return {
     fcm: { projectId, clientEmail: `rota-push@${projectId}.iam.gserviceaccount.com`, privateKeyId: 'simkey0001', privateKey: rsa.privateKey, publicKey: rsa.publicKey },
     apns: { keyId: 'SIMKEY0001', teamId: 'SIMTEAM001', bundleId: 'com.example.rota', privateKey: ec.privateKey, publicKey: ec.publicKey },
+    webpush: { subject: 'mailto:push@rota.local', ...generateVapidKeys() },
   };
 }
 
 /** The credentials kept in `file`, made and saved there the first time. */
 export function loadOrCreateSimPushCredentials(file: string): SimPushCredentials {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as SimPushCredentials;
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as SimPushCredentials;
+    if (kept.webpush) return kept;
+    const upgraded = { ...kept, webpush: generateSimPushCredentials().webpush };
+    writeFileSync(file, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+    return upgraded;
+  }
   const creds = generateSimPushCredentials();
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(creds, null, 2), { mode: 0o600 });
@@ -54,6 +64,7 @@ export function simPushCredentialsFile(creds: SimPushCredentials, tokenUrl: stri
   return {
     fcm: simServiceAccount(creds, tokenUrl),
     apns: { keyId: creds.apns.keyId, teamId: creds.apns.teamId, bundleId: creds.apns.bundleId, privateKey: creds.apns.privateKey },
+    ...(creds.webpush ? { webpush: creds.webpush } : {}),
   };
 }
 

@@ -63,7 +63,7 @@ export async function probePage(deps: { db: Db; push: PushAdapters; beat?: () =>
 
   await forEachBounded(tokens, PROBE_CONCURRENCY, async (device) => {
     deps.beat?.();
-    const adapter = deps.push.forPlatform(device.platform);
+    const adapter = await deps.push.forApp(input.appId, device.platform);
     counts.probed++;
     if (!adapter) {
       counts.errors++;

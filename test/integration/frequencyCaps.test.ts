@@ -9,7 +9,7 @@ import { createMessagingActivities } from '../../activities/messaging';
 import { capLedgerId, createCapLedger } from '../../gate/capLedger';
 import { localDayNumber, wallTime } from '../../gate/localTime';
 import { messageDocId } from '../../lib/ids';
-import { createHttpPushProvider } from '../../providers/push';
+import { createPushAdapters } from '../../providers/pushAdapters';
 import { createHttpSmsProvider } from '../../providers/sms';
 import { saveApiKey } from '../../tenants/apiKeys';
 import { messageWorkflowId } from '../../workflows/pushWithSmsFallback';
@@ -153,7 +153,7 @@ describe('frequency caps', () => {
   test('a retried or replayed send takes one slot: the same claim, the same verdict, one push', async () => {
     await settings({ frequencyCaps: [{ max: 1, days: 7, channel: 'any' }] });
     const { token, profileId } = await profile('retried');
-    const activities = createMessagingActivities({ db: h.db, push: createHttpPushProvider(h.push.url), sms: createHttpSmsProvider(h.sms.url), receiptSecret: h.config.RECEIPT_SECRET, smsSender: 'ROTA' });
+    const activities = createMessagingActivities({ db: h.db, pushAdapters: createPushAdapters(h.config, { db: h.db }), sms: createHttpSmsProvider(h.sms.url), receiptSecret: h.config.RECEIPT_SECRET, smsSender: 'ROTA' });
     const message = async () => {
       const messageId = randomUUID();
       const now = new Date();

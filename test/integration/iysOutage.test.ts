@@ -43,7 +43,7 @@ const HOUR = 3600_000;
 
 test('after 6 hours of İYS answering 503, every change arrives, in order per recipient', async () => {
   const config = loadConfig({
-    MONGODB_URI: 'mongodb://unused/x', TEMPORAL_ADDRESS: 'unused:1', SMTP_URL: 'smtp://unused:25', PUSH_PROVIDER_URL: 'http://127.0.0.1:9', SMS_PROVIDER_URL: 'http://127.0.0.1:9',
+    MONGODB_URI: 'mongodb://unused/x', TEMPORAL_ADDRESS: 'unused:1', SMTP_URL: 'smtp://unused:25', SMS_PROVIDER_URL: 'http://127.0.0.1:9',
     RECEIPT_SECRET: 'time-skipping-secret-0123', TEMPORAL_TASK_QUEUE: 'iysoutage',
     IYS_URL: iys.url, IYS_USERNAME: DEFAULT_USER.username, IYS_PASSWORD: DEFAULT_USER.password, IYS_BATCH_FIRST_POLL_SECONDS: '0.2',
   });

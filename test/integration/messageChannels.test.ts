@@ -1,7 +1,7 @@
 /**
  * POST /v1/messages on the send pipeline, on the real stack: a template (or inline content)
- * rendered per channel at send time, a channel order with e-mail, read back from the push and
- * SMS simulators and the run's SMTP sink; the unsubscribe link of a received commercial
+ * rendered per channel at send time, a channel order with e-mail, read back from the FCM, web
+ * push and SMS simulators and the run's SMTP sink; the unsubscribe link of a received commercial
  * e-mail, clicked one-click, blocks the next one.
  */
 import { Worker } from '@temporalio/worker';
@@ -13,9 +13,14 @@ import { resolveTemporalCli } from '../../infra/tools';
 import { messageStatus } from '../../data/messageTimeline';
 import { workflowsPath } from '../../worker';
 import { messageWorkflowId } from '../../workflows/pushWithSmsFallback';
+import { startWebPushSimulator, type WebPushSimulator } from '../../simulators/webPushSimulator';
+import { saveApiKey } from '../../tenants/apiKeys';
 import { eventually, startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
+let webPush: WebPushSimulator;
+/** The app's VAPID public key (PUT /v1/settings/channels/webpush made the pair): browsers subscribe with it. */
+let vapidPublicKey: string;
 const smtpApi = process.env.SMTP_API_URL;
 const withSink = smtpApi ? test : test.skip;
 
@@ -30,11 +35,17 @@ const TEMPLATE = {
       html: '<p>Merhaba {{ profile.attributes.firstName }}, ğüşıöç İĞÜŞÖÇ</p>',
       text: 'Merhaba {{ profile.attributes.firstName }}, ğüşıöç İĞÜŞÖÇ',
     },
+    webPush: { title: 'Şule, siparişin {{ vars.orderId }} yolda', body: 'Kargo takibi için dokun: {{ profile.attributes.city | upcase: "tr" }}', url: 'https://shop.example/siparis/{{ vars.orderId }}' },
   },
 };
 
 beforeAll(async () => {
   h = await startHarness('channels');
+  webPush = await startWebPushSimulator({ receiptUrl: `${h.api.url}/v1/receipts`, receiptDelayMs: 100 });
+  const admin = { authorization: `Bearer ${await saveApiKey(h.db, { appId: 'demo', name: 'admin', roles: ['admin'] })}` };
+  const vapid = await h.call('PUT', '/v1/settings/channels/webpush', { subject: 'mailto:ops@example.com' }, admin);
+  expect(vapid.status).toBe(200);
+  vapidPublicKey = vapid.body.summary.publicKey;
   for (const name of ['firstName', 'city']) expect((await h.call('POST', '/v1/attributes', { name, type: 'string' })).status).toBe(201);
   expect((await h.call('POST', '/v1/templates', TEMPLATE)).status).toBe(201);
   expect((await h.call('POST', '/v1/templates/kargo/publish')).status).toBe(201);
@@ -42,7 +53,10 @@ beforeAll(async () => {
   expect((await h.call('POST', '/v1/templates', { id: 'kod', name: 'Kod', channels: { sms: { text: 'Kodun {{ vars.code }}' }, email: { subject: 'Kodun', text: 'Kodun {{ vars.code | default: "yok" }}' } } })).status).toBe(201);
   expect((await h.call('POST', '/v1/templates/kod/publish')).status).toBe(201);
 });
-afterAll(async () => h?.close());
+afterAll(async () => {
+  await h?.close();
+  await webPush?.close();
+});
 
 async function profile(externalId: string, extra: Record<string, unknown> = {}) {
   const res = await h.call('POST', '/v1/profiles', {
@@ -136,7 +150,19 @@ describe('a template renders Turkish text in each channel, with the profile and 
     await profile('tpl-push', { devices: [{ token: 'sim-delivers-tplpush', platform: 'android' }] });
     const id = await send({ to: { externalId: 'tpl-push' }, template: { id: 'kargo', variables: { orderId: 'TR-42' } }, channels: ['push'] });
     expect((await finished(id)).status).toBe('delivered_by_push');
-    expect(pushesFor(id).map((p) => [p.title, p.body])).toEqual([['Merhaba Şule', 'Siparişin TR-42 yola çıktı: İZMİR']]);
+    expect(pushesFor(id).map((p) => [p.notification?.title, p.notification?.body])).toEqual([['Merhaba Şule', 'Siparişin TR-42 yola çıktı: İZMİR']]);
+  });
+
+  test('web push: encrypted to the browser’s subscription with the app’s VAPID key, decrypted intact', async () => {
+    const subscription = webPush.subscribe({ applicationServerKey: vapidPublicKey });
+    await profile('tpl-web', { devices: [{ token: subscription.endpoint, platform: 'web', webPush: subscription.keys }] });
+    const id = await send({ to: { externalId: 'tpl-web' }, template: { id: 'kargo', variables: { orderId: 'TR-44' } }, channels: ['push'] });
+    expect((await finished(id)).status).toBe('delivered_by_push'); // the service worker's receipt came back
+    const got = webPush.pushes.filter((p) => p.data.rota_message_id === id);
+    expect(got.map((p) => p.payload)).toMatchObject([
+      { title: 'Şule, siparişin TR-44 yolda', body: 'Kargo takibi için dokun: İZMİR', data: { rota_url: 'https://shop.example/siparis/TR-44' } },
+    ]);
+    expect(got[0]!.vapid.k).toBe(vapidPublicKey);
   });
 
   test('SMS', async () => {

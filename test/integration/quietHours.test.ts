@@ -1,6 +1,6 @@
 /**
  * Quiet hours defer a commercial send durably: on Temporal's time-skipping test server,
- * with the real activities against FerretDB and the push simulator, a commercial message
+ * with the real activities against FerretDB and the FCM simulator, a commercial message
  * accepted at 23:00 in the profile's zone waits on the workflow's timer until 09:00 and is
  * pushed then; a transactional one at 23:00 is pushed at once. The server's clock is
  * moved to 23:00 Istanbul first, and the gate reads the same clock (the time Temporal
@@ -17,18 +17,18 @@ import { saveDeliverySettings } from '../../gate/settings';
 import { wallTime } from '../../gate/localTime';
 import { messageDocId } from '../../lib/ids';
 import { upsertProfile } from '../../profiles/upsertProfile';
-import { createHttpPushProvider } from '../../providers/push';
+import { createPushAdapters } from '../../providers/pushAdapters';
 import { createHttpSmsProvider } from '../../providers/sms';
-import { startPushSimulator, type PushSimulator } from '../../simulators/pushSimulator';
 import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
 import { activitiesFromConfig, workflowsPath } from '../../worker';
 import { messageWorkflowId, pushWithSmsFallback, QUIET_HOURS_PATCH } from '../../workflows/pushWithSmsFallback';
 import { testDbUri } from '../support/testDb';
+import { startPushSimulators, type PushSimulators } from '../../simulators/pushSimulators';
 import { startTimeSkipping } from '../support/timeSkipping';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
-let push: PushSimulator;
+let sims: PushSimulators;
 let sms: SmsSimulator;
 let bundle: WorkflowBundle;
 let activities: object;
@@ -42,13 +42,13 @@ const temporalClock = () => new Date(Context.current().info.currentAttemptSchedu
 beforeAll(async () => {
   env = await startTimeSkipping();
   db = await connectDb(testDbUri('quiethours'));
-  push = await startPushSimulator({ receiptUrl: 'http://127.0.0.1:9/unused' });
+  sims = await startPushSimulators();
   sms = await startSmsSimulator();
   const config = loadConfig({
     MONGODB_URI: 'mongodb://unused/x', TEMPORAL_ADDRESS: 'unused:1', SMTP_URL: 'smtp://unused:25',
-    PUSH_PROVIDER_URL: push.url, SMS_PROVIDER_URL: sms.url, RECEIPT_SECRET: 'time-skipping-secret-0123', TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+    ...sims.env, SMS_PROVIDER_URL: sms.url, RECEIPT_SECRET: 'time-skipping-secret-0123', TEMPORAL_TASK_QUEUE: TASK_QUEUE,
   });
-  const messaging = createMessagingActivities({ db, push: createHttpPushProvider(push.url), sms: createHttpSmsProvider(sms.url), receiptSecret: config.RECEIPT_SECRET, smsSender: config.SMS_SENDER, clock: temporalClock });
+  const messaging = createMessagingActivities({ db, pushAdapters: createPushAdapters(config, { db }), sms: createHttpSmsProvider(sms.url), receiptSecret: config.RECEIPT_SECRET, smsSender: config.SMS_SENDER, clock: temporalClock });
   activities = { ...activitiesFromConfig(config, db), ...messaging };
   bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
   await saveDeliverySettings(db, 'demo', { timeZone: 'Europe/Istanbul', frequencyCaps: [{ max: 3, days: 7, channel: 'any' }], quietHours: { start: '22:00', end: '09:00', policy: 'defer' } });
@@ -62,7 +62,7 @@ afterAll(async () => {
   await env?.teardown();
   await db?.conn.dropDatabase();
   await db?.close();
-  await push?.close();
+  await sims?.close();
   await sms?.close();
 });
 
@@ -112,7 +112,7 @@ test('a commercial send at 23:00 profile time is deferred to 09:00 on a durable 
   expect(sendPushes[1]! - sendPushes[0]!).toBeGreaterThan(9.9 * HOUR);
   expect(markers.join()).toContain(QUIET_HOURS_PATCH);
 
-  expect(push.callsFor(id)).toBe(1);
+  expect(sims.fcm.callsFor(id)).toBe(1);
   const delivery = (await db.deliveries.findOne({ appId: 'demo', messageId: id }).lean())!;
   expect(delivery.state).toBe('sent');
   expect(delivery.decision.reason).toMatch(/frequency_cap_ok: 1 of at most 3 .*; quiet_hours_waited: held until .* Europe\/Istanbul/);
@@ -134,6 +134,6 @@ test('a transactional send at 23:00 is not deferred', async () => {
   expect(sendPushes).toHaveLength(1);
   expect(istanbul(sendPushes[0]!).hour).toBe(23);
   expect(markers.join()).not.toContain(QUIET_HOURS_PATCH);
-  expect(push.callsFor(id)).toBe(1);
+  expect(sims.fcm.callsFor(id)).toBe(1);
   expect((await db.deliveries.findOne({ appId: 'demo', messageId: id }).lean())!.decision.reason).toBe('push_enabled (transactional: consent-exempt)');
 });

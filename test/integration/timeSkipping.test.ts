@@ -8,7 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { connectDb, type Db } from '../../data/db';
 import { upsertProfile } from '../../profiles/upsertProfile';
-import { startPushSimulator, type PushSimulator } from '../../simulators/pushSimulator';
+import { startPushSimulators, type PushSimulators } from '../../simulators/pushSimulators';
 import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
 import { pushWithSmsFallback, messageWorkflowId } from '../../workflows/pushWithSmsFallback';
 import { activitiesFromConfig, workflowsPath } from '../../worker';
@@ -19,13 +19,13 @@ import { startTimeSkipping } from '../support/timeSkipping';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
-let push: PushSimulator;
+let sims: PushSimulators;
 let sms: SmsSimulator;
 
 beforeAll(async () => {
   env = await startTimeSkipping();
   db = await connectDb(testDbUri('timeskip'));
-  push = await startPushSimulator({ receiptUrl: 'http://127.0.0.1:9/unused' });
+  sims = await startPushSimulators();
   sms = await startSmsSimulator();
 });
 
@@ -33,14 +33,14 @@ afterAll(async () => {
   await env?.teardown();
   await db?.conn.dropDatabase();
   await db?.close();
-  await push?.close();
+  await sims?.close();
   await sms?.close();
 });
 
 test('a 6-hour push fallback fires the SMS after 6 hours of workflow time', async () => {
   const config = loadConfig({
     MONGODB_URI: 'mongodb://unused/x', TEMPORAL_ADDRESS: 'unused:1', SMTP_URL: 'smtp://unused:25',
-    PUSH_PROVIDER_URL: push.url, SMS_PROVIDER_URL: sms.url, RECEIPT_SECRET: 'time-skipping-secret-0123', TEMPORAL_TASK_QUEUE: 'timeskip',
+    ...sims.env, SMS_PROVIDER_URL: sms.url, RECEIPT_SECRET: 'time-skipping-secret-0123', TEMPORAL_TASK_QUEUE: 'timeskip',
   });
   const { profile } = await upsertProfile(db, 'demo', { externalId: 'sleeper', msisdn: '+905301234567', devices: [{ token: 'sim-silent-sleeper', platform: 'ios', pushEnabled: true }] });
   const messageId = randomUUID();

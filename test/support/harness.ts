@@ -1,6 +1,6 @@
 /**
  * One Rota per test file, on the run's real servers: its own database and task queue,
- * real push and SMS simulators, the real API over HTTP, and (unless asked not to) a real
+ * real FCM, APNs and SMS simulators, the real API over HTTP, and (unless asked not to) a real
  * worker in this process.
  */
 import { Client, Connection } from '@temporalio/client';
@@ -10,11 +10,14 @@ import { loadConfig, type Config } from '../../config';
 import { connectDb, type Db } from '../../data/db';
 import { freePort } from '../../infra/stack';
 import { createLogger } from '../../lib/logger';
-import { startPushSimulator, type PushSimulator } from '../../simulators/pushSimulator';
+import type { ApnsSimulator } from '../../simulators/apnsSimulator';
+import type { FcmSimulator } from '../../simulators/fcmSimulator';
+import type { SimPushCredentials } from '../../simulators/pushCredentials';
 import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
 import { startIysSimulator, type IysSimulator, type IysSimulatorOptions } from '../../simulators/iys';
 import { DEFAULT_USER } from '../../simulators/iys/options';
 import { recordIysViolations } from './iysViolations';
+import { startPushSimulators } from '../../simulators/pushSimulators';
 import { DEMO_APP_ID, seedDemoApp } from '../../tenants/apiKeys';
 import { startWorker, type RunningWorker } from '../../worker';
 import { testDbUri } from './testDb';
@@ -29,7 +32,10 @@ export interface Harness {
   api: RunningApi;
   db: Db;
   temporal: Client;
-  push: PushSimulator;
+  /** The FCM simulator: what Android devices received. */
+  push: FcmSimulator;
+  /** The APNs simulator: what iOS devices received. */
+  apns: ApnsSimulator;
   sms: SmsSimulator;
   apiKey: string;
   /** The platform administrator's key (ROTA_ADMIN_API_KEY): creates apps and assigns İYS brands. */
@@ -41,11 +47,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(name: string, opts: { worker?: boolean; env?: Record<string, string>; iys?: IysSimulatorOptions } = {}): Promise<Harness> {
+export async function startHarness(
+  name: string,
+  opts: { worker?: boolean; env?: Record<string, string>; iys?: IysSimulatorOptions; alsoAcceptPushCredentials?: SimPushCredentials[] } = {},
+): Promise<Harness> {
   const suffix = randomUUID().slice(0, 8);
   const dbUri = testDbUri(name);
   const port = await freePort();
-  const push = await startPushSimulator({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 300 });
+  const pushSims = await startPushSimulators({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 300, alsoAccept: opts.alsoAcceptPushCredentials });
+  const push = pushSims.fcm;
   const sms = await startSmsSimulator();
   // The İYS account has a few brands: the demo app is given the first, and each test app its own (test/support/iysSync.ts).
   const iys = opts.iys ? await startIysSimulator({ users: [{ ...DEFAULT_USER, brandCodes: IYS_TEST_BRANDS }], ...opts.iys }) : undefined;
@@ -55,7 +65,7 @@ export async function startHarness(name: string, opts: { worker?: boolean; env?:
     TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
     TEMPORAL_TASK_QUEUE: `test-${name}-${suffix}`,
     SMTP_URL: process.env.SMTP_URL!,
-    PUSH_PROVIDER_URL: push.url,
+    ...pushSims.env,
     SMS_PROVIDER_URL: sms.url,
     RECEIPT_SECRET: `test-secret-${suffix}-0123456789`,
     LOG_LEVEL: 'warn',
@@ -89,14 +99,14 @@ export async function startHarness(name: string, opts: { worker?: boolean; env?:
   }
 
   return {
-    config, env, api, db, temporal, push, sms, apiKey, platformKey, worker, iys, call,
+    config, env, api, db, temporal, push, apns: pushSims.apns, sms, apiKey, platformKey, worker, iys, call,
     async close() {
       await worker?.stop();
       await api.close();
       await connection.close();
       await db.conn.dropDatabase();
       await db.close();
-      await Promise.all([push.close(), sms.close()]);
+      await Promise.all([pushSims.close(), sms.close()]);
       if (iys) {
         // İYS drops clients that ignore its limits: every suite's count is summed at the end of the run, which must be 0.
         recordIysViolations(name, iys.violations());

@@ -31,6 +31,6 @@ test.each(['api', 'worker'])('%s gets only variables config.ts knows, and enough
 
 test('the addresses point at the compose services', () => {
   const env = compose.services.worker!.environment!;
-  const hosts = [env.MONGODB_URI, env.TEMPORAL_ADDRESS, env.SMTP_URL, env.PUSH_PROVIDER_URL, env.SMS_PROVIDER_URL].map((v) => /^(?:\w+:\/\/)?([^:/]+)/.exec(v!)![1]);
+  const hosts = [env.MONGODB_URI, env.TEMPORAL_ADDRESS, env.SMTP_URL, env.FCM_URL, env.APNS_URL, env.SMS_PROVIDER_URL].map((v) => /^(?:\w+:\/\/)?([^:/]+)/.exec(v!)![1]);
   for (const host of hosts) expect(Object.keys(compose.services)).toContain(host);
 });

@@ -5,7 +5,7 @@ import { decideSend } from '../../gate/sendGate';
 import { newMessageId, pushDeliveryId } from '../../lib/ids';
 import { normalizeMsisdn } from '../../lib/phone';
 import { receiptToken, verifyReceiptToken } from '../../lib/receiptTokens';
-import { behaviourOf } from '../../simulators/pushSimulator';
+import { deviceBehaviour as behaviourOf } from '../../simulators/deviceReceipts';
 import { generateApiKey, parseApiKey } from '../../tenants/apiKeys';
 
 test.each([
@@ -59,7 +59,7 @@ describe('send gate', () => {
   });
 });
 
-test('the push simulator reads device behaviour from the token', () => {
+test('the push simulators read device behaviour from the token', () => {
   expect(behaviourOf('sim-delivers-x', 100)).toEqual({ kind: 'delivers', delayMs: 100 });
   expect(behaviourOf('sim-delivers-2500ms-x', 100)).toEqual({ kind: 'delivers', delayMs: 2500 });
   expect(behaviourOf('sim-silent-x', 100)).toEqual({ kind: 'silent' });
@@ -68,7 +68,7 @@ test('the push simulator reads device behaviour from the token', () => {
 });
 
 test('a bad configuration names the variable', () => {
-  const good = { MONGODB_URI: 'mongodb://h/x', TEMPORAL_ADDRESS: 'h:7233', SMTP_URL: 'smtp://h:25', PUSH_PROVIDER_URL: 'http://h', SMS_PROVIDER_URL: 'http://h', RECEIPT_SECRET: 'x'.repeat(16) };
+  const good = { MONGODB_URI: 'mongodb://h/x', TEMPORAL_ADDRESS: 'h:7233', SMTP_URL: 'smtp://h:25', SMS_PROVIDER_URL: 'http://h', RECEIPT_SECRET: 'x'.repeat(16) };
   expect(loadConfig(good).PORT).toBe(3000);
   expect(() => loadConfig({ ...good, PORT: 'eighty' })).toThrow(ConfigError);
   expect(() => loadConfig({ ...good, TEMPORAL_ADDRESS: 'nohostport' })).toThrow(/TEMPORAL_ADDRESS: must be host:port/);

@@ -1,8 +1,10 @@
 /**
  * SMS gateway simulator: `POST /sms/send {to, from, text, reference}`. Numbers must be
  * E.164; a repeated `reference` is answered with the first send and not counted again.
- * `GET /sim/sms?reference=` or `?to=` lists what was sent.
+ * `GET /sim/sms?reference=` or `?to=` lists what was sent. Send calls are counted per second
+ * of the clock (`callsPerSecond`, `peakPerSecond`: what a rate limit must hold to).
  */
+import type { RequestHandler } from 'express';
 import { randomUUID } from 'node:crypto';
 import { createSimApp, listen, type SimServer } from './simServer';
 
@@ -20,6 +22,10 @@ export interface SmsSimulator extends SimServer {
   messages: SimulatedSms[];
   /** Every accepted send call whose reference contains `prefix` (a message id), deduplicated repeats included. */
   callsFor(messageId: string): number;
+  /** `POST /sms/send` calls by second of the clock (epoch seconds), answered or not. */
+  callsPerSecond: Map<number, number>;
+  /** The most send calls received within one second of the clock. */
+  readonly peakPerSecond: number;
 }
 
 const E164 = /^\+[1-9]\d{7,14}$/;
@@ -29,8 +35,17 @@ export async function startSmsSimulator(opts: { port?: number; host?: string } =
   const messages: SimulatedSms[] = [];
   const byReference = new Map<string, SimulatedSms>();
   const calls: string[] = [];
+  const callsPerSecond = new Map<number, number>();
+  let peakPerSecond = 0;
+  const countCall: RequestHandler = (_req, _res, next) => {
+    const second = Math.floor(Date.now() / 1000);
+    const inSecond = (callsPerSecond.get(second) ?? 0) + 1;
+    callsPerSecond.set(second, inSecond);
+    peakPerSecond = Math.max(peakPerSecond, inSecond);
+    next();
+  };
 
-  app.post('/sms/send', faultInjection, (req, res) => {
+  app.post('/sms/send', countCall, faultInjection, (req, res) => {
     const { to, from, text, reference } = req.body as Partial<Record<string, unknown>>;
     const bad = [
       typeof to !== 'string' || !E164.test(to) ? 'to: must be an E.164 number' : undefined,
@@ -66,5 +81,13 @@ export async function startSmsSimulator(opts: { port?: number; host?: string } =
     res.json({ total: list.length, messages: list });
   });
 
-  return { ...(await listen(app, opts.port, opts.host)), messages, callsFor: (prefix) => calls.filter((r) => r.includes(prefix)).length };
+  return {
+    ...(await listen(app, opts.port, opts.host)),
+    messages,
+    callsFor: (prefix) => calls.filter((r) => r.includes(prefix)).length,
+    callsPerSecond,
+    get peakPerSecond() {
+      return peakPerSecond;
+    },
+  };
 }

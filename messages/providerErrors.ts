@@ -47,8 +47,8 @@ export function publicProviderError(channel: Channel, raw: string): PublicProvid
 
 const formatError = (e: PublicProviderError) => [e.provider, e.status, e.code].filter(Boolean).join(' ');
 
-/** Each failure of a `provider_rejected: …; …` reason starts with the provider's URL. */
-const NEXT_FAILURE = /; (?=[a-z][a-z0-9+.-]*:\/\/)/i;
+/** Each failure of a `provider_rejected: …; …` reason starts with the provider's URL, or a push adapter's name (activities/pushMessage.ts). */
+const NEXT_FAILURE = /; (?=[a-z][a-z0-9+.-]*:\/\/|(?:fcm|apns|webpush|push): )/i;
 
 /**
  * A skip reason as a tenant sees it: the gate's reasons as they are; a provider's refusal

@@ -90,7 +90,15 @@ export function createPushAdapters(config: PushAdaptersConfig, opts: { db?: Db; 
     if (previous && previous.version === version) return { ...previous, checkedAt: Date.now() };
     if (previous?.adapter && previous.version !== 0) retire(previous.adapter);
     if (version === 0) return { version, adapter: await defaultAdapter(provider), checkedAt: Date.now() };
-    const stored = await channelCredentialsOf(opts.db!, box!, appId, provider);
+    let stored: Awaited<ReturnType<typeof channelCredentialsOf>>;
+    try {
+      stored = await channelCredentialsOf(opts.db!, box!, appId, provider);
+    } catch (err) {
+      // Sealed under another CREDENTIALS_KEY (or damaged): no adapter, so the app's pushes fail at once as no_adapter
+      // (not retried for an hour) until an admin saves the credentials again.
+      if (err instanceof Error && /authenticate|sealed secret/.test(err.message)) return { version, adapter: undefined, checkedAt: Date.now() };
+      throw err;
+    }
     return { version: stored?.version ?? 0, adapter: build(provider, stored?.credentials), checkedAt: Date.now() };
   }
 

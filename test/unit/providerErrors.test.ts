@@ -25,3 +25,8 @@ test('skip reasons: each provider failure summarised, the same failure once; the
   expect(publicSkipReason('push', 'gave_up: Activity task timed out')).toBe('gave_up: push timeout');
   for (const reason of ['no_device', 'no_consent: MESAJ is RET', 'quiet_hours until 08:00 Europe/Istanbul']) expect(publicSkipReason('sms', reason)).toBe(reason);
 });
+
+test("a push to several devices: each adapter's failure summarised, with no address or provider text", () => {
+  const reason = 'provider_rejected: fcm: HTTP 400 code=INVALID_ARGUMENT kind=invalid The registration token is not a valid FCM registration token; apns: HTTP 400 code=BadDeviceToken kind=invalid; fcm: unreachable kind=unavailable';
+  expect(publicSkipReason('push', reason)).toBe('provider_rejected: push 4xx INVALID_ARGUMENT; push 4xx BadDeviceToken; push unreachable');
+});

@@ -4,6 +4,7 @@
  * while profile upserts run (after which a commercial SMS is blocked). Each of these lost
  * data on plain FerretDB 1.24 or through Rota's own read-then-write.
  */
+import { createECDH } from 'node:crypto';
 import { summariseNewest } from '../../consents/applyChanges';
 import { formatIysDate } from '../../iys/dates';
 import { finalMessage, startHarness, type Harness } from '../support/harness';
@@ -42,11 +43,15 @@ test('3 concurrent consent writes of different types: all three stored and summa
 
 test('3 concurrent device registrations: three devices, and tags that match them', async () => {
   expect((await h.call('POST', '/v1/profiles', { externalId: 'devices' })).status).toBe(201);
-  const platforms = ['ios', 'android', 'web'];
-  const res = await all(3, (i) => h.call('POST', '/v1/profiles/devices/devices', { token: `sim-silent-dev-${i}`, platform: platforms[i] }));
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  // A web device is a browser's push subscription: its endpoint is the token, with the keys to encrypt to.
+  const web = { token: 'https://push.example/sim-silent-dev-2', platform: 'web', webPush: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: Buffer.alloc(16, 1).toString('base64url') } };
+  const bodies = [{ token: 'sim-silent-dev-0', platform: 'ios' }, { token: 'sim-silent-dev-1', platform: 'android' }, web];
+  const res = await all(3, (i) => h.call('POST', '/v1/profiles/devices/devices', bodies[i]));
   expect(res.map((r) => r.status).every((s) => s === 200 || s === 201)).toBe(true);
   const p = await stored('devices');
-  expect((p.devices ?? []).map((d) => d.token).sort()).toEqual(['sim-silent-dev-0', 'sim-silent-dev-1', 'sim-silent-dev-2']);
+  expect((p.devices ?? []).map((d) => d.token).sort()).toEqual(['https://push.example/sim-silent-dev-2', 'sim-silent-dev-0', 'sim-silent-dev-1']);
   expect(p.deviceTags).toEqual(expect.arrayContaining(['platform:ios', 'platform:android', 'platform:web', 'push']));
 });
 

@@ -3,8 +3,13 @@
  * count = rows exported = the brute-force evaluation (test/support/segmentOracle.ts).
  * The seed is printed; ROTA_PROPERTY_SEED=<seed> replays a run.
  */
+import { createECDH } from 'node:crypto';
 import { matches, type ModelProfile, type Value } from '../support/segmentOracle';
 import { startHarness, type Harness } from '../support/harness';
+
+const webKeys = createECDH('prime256v1');
+webKeys.generateKeys();
+const WEB_KEYS = { p256dh: webKeys.getPublicKey().toString('base64url'), auth: Buffer.alloc(16, 7).toString('base64url') };
 
 const DAY = 86_400_000;
 const SEED = Number(process.env.ROTA_PROPERTY_SEED ?? Date.now() % 1_000_000);
@@ -102,7 +107,13 @@ beforeAll(async () => {
   for (let i = 0; i < PROFILES; i++) {
     const externalId = `kişi-${i}`;
     const attributes = Object.fromEntries(Object.entries(ATTRS).filter(() => r.chance(0.6)).map(([n, t]) => [n, randomValue(t)]));
-    const devices = Array.from({ length: r.int(0, 2) }, (_, d) => ({ token: `tok-${i}-${d}`, platform: r.pick(PLATFORMS), pushEnabled: r.chance(0.6) }));
+    const devices = Array.from({ length: r.int(0, 2) }, (_, d) => {
+      const platform = r.pick(PLATFORMS);
+      // A web device is a browser's push subscription: its endpoint is the token, with the keys to encrypt to.
+      return platform === 'web'
+        ? { token: `https://push.example/tok-${i}-${d}`, platform, pushEnabled: r.chance(0.6), webPush: WEB_KEYS }
+        : { token: `tok-${i}-${d}`, platform, pushEnabled: r.chance(0.6) };
+    });
     const body = {
       externalId, attributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, wire(v)])), devices,
       ...(r.chance(0.5) ? { email: `k${i}@example.com` } : {}), ...(r.chance(0.5) ? { msisdn: `0532${String(1000000 + i)}` } : {}),

@@ -6,6 +6,7 @@ import { createIysSyncActivities } from './iysSync';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
 import { createUninstallProbeActivities } from './uninstallProbe';
 import { createBatchActivities } from './sendBatch';
+import { createCampaignActivities } from './campaigns';
 
 /** `pushAdapters` (providers/pushAdapters.ts) serve every push: single messages, batches and the uninstall probe. */
 export interface ActivityDeps extends MessagingDeps {
@@ -13,13 +14,15 @@ export interface ActivityDeps extends MessagingDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const batches = createBatchActivities(deps);
   return {
     ...createMessagingActivities(deps),
     ...createIysOutboxActivities(deps),
     ...createIysSyncActivities(deps),
     ...createIysDriftActivities(deps),
     ...createUninstallProbeActivities(deps),
-    ...createBatchActivities(deps),
+    ...batches,
+    ...createCampaignActivities({ ...deps, batches }),
   };
 }
 

@@ -36,6 +36,7 @@ import type { Device, ProfileDoc } from '../data/models/profiles';
 import { markTokenUninstalled } from '../data/profileDevices';
 import type { MessageCategory } from '../domain/messages';
 import { batchDeliveryId } from '../lib/ids';
+import { receiptToken } from '../lib/receiptTokens';
 import { forEachLimit } from '../lib/forEachLimit';
 import { unsubscribeToken, unsubscribeUrl } from '../lib/unsubscribeTokens';
 import type { PushSendFailure, PushSendOutcome } from '../providers/channels';
@@ -48,6 +49,7 @@ import { profileContext, renderChannel } from '../templates/render';
 import { resolveTemplate } from '../templates/store';
 import { warn } from './heartbeat';
 import { withUnsubscribeFooter } from './messaging';
+import { pushMessageFor } from './pushMessage';
 import { createSendRateLimiter, type SendRateLimiter } from './sendRateLimiter';
 
 export const MAX_BATCH_RECIPIENTS = 500;
@@ -88,6 +90,8 @@ interface SendBatchCommon {
   vars?: Record<string, unknown>;
   /** Profile `_id`s, at most 500. */
   recipients: string[];
+  /** Push: a later push with this id replaces the shown one (a campaign's recall sends one). */
+  collapseId?: string;
 }
 
 /** One batch on one channel; `content` (inline, instead of a template) is that channel's. */
@@ -464,15 +468,11 @@ export function createBatchActivities(deps: BatchDeps) {
       case 'push': {
         const adapter = await deps.pushAdapters.forApp(input.appId, p.device.platform);
         if (!adapter) return { ok: false, kind: 'invalid', code: 'no_adapter', status: 0, message: `no push adapter for ${p.device.platform}` };
-        const c = p.content;
-        return adapter.send({
-          token: p.device.token,
-          ...(c.title ? { title: c.title } : {}),
-          body: c.body,
-          ...(c.image ? { image: c.image } : {}),
-          data: { ...(c.data ?? {}), ...(c.deepLink ? { rota_deep_link: c.deepLink } : {}), rota_app_id: input.appId, rota_send_key: input.sendKey, rota_delivery_id: p._id },
-          idempotencyKey: p._id,
-        });
+        // The device's receipt names the delivery, signed like a message's, and is recorded on the ledger (messages/recordReceipt.ts).
+        const receipt: Record<string, string> = deps.receiptSecret ? { rota_receipt_token: receiptToken(deps.receiptSecret, input.appId, p._id) } : {};
+        const data = { rota_app_id: input.appId, rota_send_key: input.sendKey, rota_delivery_id: p._id, ...receipt };
+        const message = pushMessageFor(p.device, { push: p.content }, data, p._id);
+        return adapter.send(input.collapseId ? { ...message, collapseId: input.collapseId } : message);
       }
       case 'sms': {
         const sms = deps.sms!;

@@ -13,6 +13,7 @@ import { messageRoutes } from './routes/messages';
 import { unsubscribeRoutes } from './routes/unsubscribe';
 import { deliverySettingsRoutes } from './routes/deliverySettings';
 import { channelSettingsRoutes } from './routes/channelSettings';
+import { campaignRoutes } from './routes/campaigns';
 import { profileRoutes } from './routes/profiles';
 import { attributeRoutes } from './routes/attributes';
 import { eventRoutes } from './routes/events';
@@ -37,7 +38,7 @@ function withBodyOptions(spec: RouteSpec): RouteSpec {
 }
 
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...deliverySettingsRoutes(deps), ...channelSettingsRoutes(deps), ...uninstallProbeRoutes(deps), ...messageRoutes(deps), ...unsubscribeRoutes(deps)].map(withBodyOptions);
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...deliverySettingsRoutes(deps), ...channelSettingsRoutes(deps), ...uninstallProbeRoutes(deps), ...messageRoutes(deps), ...campaignRoutes(deps), ...unsubscribeRoutes(deps)].map(withBodyOptions);
 }
 
 export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {

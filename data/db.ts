@@ -3,6 +3,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { apiKeySchema } from './models/apiKeys';
 import { appSchema, iysBrandSchema } from './models/apps';
 import { attributeDefinitionSchema } from './models/attributeDefinitions';
+import { campaignBatchSchema, campaignRecipientSchema, campaignSchema } from './models/campaigns';
 import { capLedgerSchema } from './models/capLedgers';
 import { channelCredentialsSchema } from './models/channelCredentials';
 import { consentAuditSchema } from './models/consentAudit';
@@ -45,6 +46,9 @@ function bindModels(conn: Connection) {
     iysBrands: conn.model('IysBrand', iysBrandSchema, 'iysBrands'),
     deliverySettings: conn.model('DeliverySettings', deliverySettingsSchema, 'deliverySettings'),
     capLedgers: conn.model('CapLedger', capLedgerSchema, 'capLedgers'),
+    campaigns: conn.model('Campaign', campaignSchema, 'campaigns'),
+    campaignRecipients: conn.model('CampaignRecipient', campaignRecipientSchema, 'campaignRecipients'),
+    campaignBatches: conn.model('CampaignBatch', campaignBatchSchema, 'campaignBatches'),
     channelCredentials: conn.model('ChannelCredentials', channelCredentialsSchema, 'channelCredentials'),
     templates: conn.model('Template', templateSchema, 'templates'), templateVersions: conn.model('TemplateVersion', templateVersionSchema, 'templateVersions'),
     uninstallProbeSettings: conn.model('UninstallProbeSettings', uninstallProbeSettingsSchema, 'uninstallProbeSettings'),

@@ -43,7 +43,8 @@ export const OUTCOME_TEXT: Record<MessageStatus, string> = {
   skipped: 'skipped: no channel allowed a send',
 };
 
-export const RECEIPT_STATUSES = ['delivered', 'opened'] as const;
+/** `removed`: a campaign's recall took the notification off the device (deliveries only). */
+export const RECEIPT_STATUSES = ['delivered', 'opened', 'removed'] as const;
 export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
 
 /** Signal payload: ids and a status only, never message bodies. */

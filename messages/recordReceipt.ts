@@ -36,3 +36,22 @@ export async function recordReceipt(deps: { db: Db; temporal: Client }, r: { app
   }
   return { outcome: 'recorded' };
 }
+
+/**
+ * A receipt for one delivery of a batch send (a campaign, a journey step): the first
+ * `delivered` (or `opened`) time is kept on the ledger record, which a campaign's progress and
+ * its SMS fallback read. Never a signal: a campaign's workflow does not hear of receipts.
+ */
+export async function recordDeliveryReceipt(db: Db, r: { appId: string; deliveryId: string; status: ReceiptStatus; at: Date }, now = new Date()): Promise<ReceiptOutcome> {
+  // The id is the app's own (`{appId}:…`): another app's delivery id does not verify, and is not looked up.
+  if (!r.deliveryId.startsWith(`${r.appId}:`)) return { outcome: 'not_found' };
+  const delivery = await db.deliveries.findOne({ _id: r.deliveryId }, { createdAt: 1, channel: 1 }).lean();
+  if (!delivery || delivery.channel !== 'push') return { outcome: 'not_found' };
+  const earliest = new Date(delivery.createdAt.getTime() - RECEIPT_CLOCK_SKEW_MS);
+  const latest = new Date(now.getTime() + RECEIPT_CLOCK_SKEW_MS);
+  if (r.at < earliest || r.at > latest) return { outcome: 'out_of_range', earliest, latest };
+  const field = r.status === 'opened' ? 'openedAt' : r.status === 'removed' ? 'removedAt' : 'receivedAt';
+  // $min: the earliest report wins whatever order they arrive in; an open is also a delivery.
+  await db.deliveries.updateOne({ _id: r.deliveryId }, { $min: { [field]: r.at, ...(field === 'openedAt' ? { receivedAt: r.at } : {}) } });
+  return { outcome: 'recorded' };
+}

@@ -106,10 +106,14 @@ export const messageViewSchema = z.object({
 });
 export type MessageView = z.infer<typeof messageViewSchema>;
 
-export const receiptSchema = z.strictObject({
-  appId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'an app id: lowercase letters, digits or -'),
-  messageId: z.uuid(),
-  token: z.string().min(1).max(200).describe('the rota_receipt_token from the push payload'),
-  status: z.enum(RECEIPT_STATUSES),
-  at: z.iso.datetime({ offset: true }).optional().describe('when the device saw it; default now'),
-});
+export const receiptSchema = z
+  .strictObject({
+    appId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'an app id: lowercase letters, digits or -'),
+    messageId: z.uuid().optional().describe('the rota_message_id from the push payload (a message)'),
+    deliveryId: z.string().min(1).max(400).optional().describe('the rota_delivery_id from the push payload (a campaign or journey send)'),
+    token: z.string().min(1).max(200).describe('the rota_receipt_token from the push payload'),
+    status: z.enum(RECEIPT_STATUSES),
+    at: z.iso.datetime({ offset: true }).optional().describe('when the device saw it; default now'),
+  })
+  .refine((r) => (r.messageId === undefined) !== (r.deliveryId === undefined), { path: ['messageId'], message: 'give messageId or deliveryId (one of them)' })
+  .refine((r) => r.status !== 'removed' || r.deliveryId !== undefined, { path: ['status'], message: 'removed is for a campaign delivery (deliveryId): messages are not recalled' });

@@ -33,7 +33,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2, { type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
 import { decodeJwt, publicKeyOf, verifyJwtSignature } from '../lib/jwt';
-import { createDevices, deviceBehaviour, type DeviceReceipt } from './deviceReceipts';
+import { createDevices, deviceBehaviour, recall, type DeviceReceipt } from './deviceReceipts';
 import type { SimServer } from './simServer';
 
 export interface ApnsSimulatorKey {
@@ -71,6 +71,8 @@ export interface SimulatedApnsPush {
   providerToken: { kid: string; iss: string; iat: number };
   receivedAt: string;
   receipt?: DeviceReceipt;
+  /** A recall push (`rota_recall`) with the same delivery took this notification off the device. */
+  removedAt?: string;
 }
 
 export interface ApnsSimulatorStats {
@@ -221,7 +223,8 @@ export async function startApnsSimulator(opts: ApnsSimulatorOptions): Promise<Ap
       };
       pushes.push(push);
       byApnsId.set(apnsId, push);
-      if (behaviour.kind === 'delivers') devices.deliver(payload, behaviour.delayMs, (r) => (push.receipt = r));
+      if (payload.rota_recall) recall(pushes, { token, data: payload as Record<string, unknown> }, behaviour, devices);
+      else if (behaviour.kind === 'delivers') devices.deliver(payload, behaviour.delayMs, (r) => (push.receipt = r));
     }
     respond({ status: 200, apnsId }, behaviour.kind === 'silent' ? behaviour.ackDelayMs : undefined);
   }

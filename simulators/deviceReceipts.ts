@@ -5,7 +5,7 @@
  */
 
 export interface DeviceReceipt {
-  status: 'delivered';
+  status: 'delivered' | 'removed';
   postedAt: string;
   httpStatus: number;
 }
@@ -37,13 +37,15 @@ export function createDevices(receiptUrl: string | undefined) {
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
-  async function post(data: Record<string, unknown>, record: (r: DeviceReceipt) => void): Promise<void> {
-    const body = { appId: data.rota_app_id, messageId: data.rota_message_id, token: data.rota_receipt_token, status: 'delivered' };
+  async function post(data: Record<string, unknown>, record: (r: DeviceReceipt) => void, status: DeviceReceipt['status']): Promise<void> {
+    // A message's push names the message; a batch's (campaign, journey step) names its delivery.
+    const about = typeof data.rota_message_id === 'string' ? { messageId: data.rota_message_id } : { deliveryId: data.rota_delivery_id };
+    const body = { appId: data.rota_app_id, ...about, token: data.rota_receipt_token, status };
     for (let attempt = 0; attempt < 5 && !closed; attempt++) {
       try {
         const res = await fetch(receiptUrl!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
         await res.body?.cancel();
-        record({ status: 'delivered', postedAt: new Date().toISOString(), httpStatus: res.status });
+        record({ status, postedAt: new Date().toISOString(), httpStatus: res.status });
         if (res.status < 500) return;
       } catch {
         // Rota may be restarting; try again
@@ -53,11 +55,12 @@ export function createDevices(receiptUrl: string | undefined) {
   }
 
   return {
-    deliver(data: Record<string, unknown>, delayMs: number, record: (r: DeviceReceipt) => void): void {
-      if (!receiptUrl || typeof data.rota_message_id !== 'string') return;
+    /** `removed`: the device took a recalled notification off the screen (a campaign's recall push), and says so. */
+    deliver(data: Record<string, unknown>, delayMs: number, record: (r: DeviceReceipt) => void, status: DeviceReceipt['status'] = 'delivered'): void {
+      if (!receiptUrl || typeof data.rota_receipt_token !== 'string' || (typeof data.rota_message_id !== 'string' && typeof data.rota_delivery_id !== 'string')) return;
       const t = setTimeout(() => {
         timers.delete(t);
-        void post(data, record);
+        void post(data, record, status);
       }, delayMs);
       timers.add(t);
     },
@@ -75,4 +78,21 @@ export function createDevices(receiptUrl: string | undefined) {
       timers.clear();
     },
   };
+}
+
+/**
+ * A campaign's recall push reached a device: the notification it names (the push of the same
+ * delivery to the same token) is taken off the screen, and a device that answers says so with
+ * a `removed` receipt for that delivery. A silent device removes it without a word.
+ */
+export function recall(
+  pushes: { token: string; data?: Record<string, unknown>; payload?: Record<string, unknown>; removedAt?: string }[],
+  push: { token: string; data: Record<string, unknown> },
+  behaviour: DeviceBehaviour,
+  devices: ReturnType<typeof createDevices>,
+): void {
+  const target = pushes.find((p) => p.token === push.token && !(p.data ?? p.payload)?.rota_recall && (p.data ?? p.payload)?.rota_delivery_id === push.data.rota_delivery_id);
+  if (!target || target.removedAt) return;
+  target.removedAt = new Date().toISOString();
+  if (behaviour.kind === 'delivers') devices.deliver(push.data, 0, () => undefined, 'removed');
 }

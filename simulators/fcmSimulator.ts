@@ -30,7 +30,7 @@ import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { decodeJwt, publicKeyOf, verifyJwtSignature } from '../lib/jwt';
 import { FCM_SCOPE, JWT_BEARER_GRANT } from '../providers/fcm';
-import { createDevices, deviceBehaviour, type DeviceReceipt } from './deviceReceipts';
+import { createDevices, deviceBehaviour, recall, type DeviceReceipt } from './deviceReceipts';
 import { listen, type SimServer } from './simServer';
 
 export interface FcmSimulatorAccount {
@@ -63,6 +63,8 @@ export interface SimulatedFcmPush {
   idempotencyKey?: string;
   receivedAt: string;
   receipt?: DeviceReceipt;
+  /** A recall push (`rota_recall`) with the same delivery took this notification off the device. */
+  removedAt?: string;
 }
 
 export interface FcmSimulatorStats {
@@ -220,7 +222,8 @@ export async function startFcmSimulator(opts: FcmSimulatorOptions): Promise<FcmS
     pushes.push(push);
     if (key) byKey.set(key, push);
     stats.answers.ok = (stats.answers.ok ?? 0) + 1;
-    if (behaviour.kind === 'delivers') devices.deliver(data, behaviour.delayMs, (r) => (push.receipt = r));
+    if (data.rota_recall) recall(pushes, push, behaviour, devices);
+    else if (behaviour.kind === 'delivers') devices.deliver(data, behaviour.delayMs, (r) => (push.receipt = r));
     if (behaviour.kind === 'silent' && behaviour.ackDelayMs) {
       devices.later(behaviour.ackDelayMs, () => {
         if (!res.writableEnded && !res.destroyed) res.json({ name: push.name });

@@ -5,3 +5,4 @@ export { iysSyncRun } from './iysSyncRun';
 export { iysDriftReport } from './iysDriftReport';
 export { uninstallProbeRun } from './uninstallProbeRun';
 export { sendBatchRun } from './sendBatchRun';
+export { campaignRun } from './campaignRun';

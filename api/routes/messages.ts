@@ -5,7 +5,7 @@ import { route } from '../routing';
 import { acceptMessage, IdempotencyConflictError, ProfileNotFoundError } from '../../messages/acceptMessage';
 import { requireCapOverrideRole } from './deliverySettings';
 import { toMessageView } from '../../messages/messageView';
-import { RECEIPT_CLOCK_SKEW_MS, recordReceipt } from '../../messages/recordReceipt';
+import { RECEIPT_CLOCK_SKEW_MS, recordDeliveryReceipt, recordReceipt } from '../../messages/recordReceipt';
 import { messageAcceptedSchema, messageCreateSchema, messageIdParams, messageViewSchema, receiptSchema } from '../../messages/schemas';
 import { verifyReceiptToken } from '../../lib/receiptTokens';
 import { messageDocId } from '../../lib/ids';
@@ -59,7 +59,7 @@ export function messageRoutes(deps: ApiDeps) {
     }),
     route({
       method: 'post', path: '/v1/receipts', tag: 'messages', access: 'public',
-      summary: 'Device SDK: report a push as delivered or opened (authenticated by the receipt token in the payload)',
+      summary: "Device SDK: report a push as delivered or opened (authenticated by the receipt token in the payload): a message's (messageId) or a campaign's or journey's delivery (deliveryId)",
       body: receiptSchema,
       responses: {
         202: { description: 'recorded', schema: z.object({ accepted: z.literal(true) }) },
@@ -68,11 +68,15 @@ export function messageRoutes(deps: ApiDeps) {
         404: { description: 'no such message' },
       },
       handler: async ({ body, res }) => {
-        if (!verifyReceiptToken(config.RECEIPT_SECRET, body.appId, body.messageId, body.token)) {
-          throw new ApiError(401, 'unauthorized', 'invalid receipt token', [{ path: 'body.token', message: 'does not match the message' }]);
+        const about = body.messageId ?? body.deliveryId!;
+        if (!verifyReceiptToken(config.RECEIPT_SECRET, body.appId, about, body.token)) {
+          throw new ApiError(401, 'unauthorized', 'invalid receipt token', [{ path: 'body.token', message: `does not match the ${body.messageId ? 'message' : 'delivery'}` }]);
         }
-        const recorded = await recordReceipt(deps, { appId: body.appId, messageId: body.messageId, status: body.status, at: body.at ? new Date(body.at) : new Date() });
-        if (recorded.outcome === 'not_found') throw new ApiError(404, 'not_found', `no message ${body.messageId}`);
+        const at = body.at ? new Date(body.at) : new Date();
+        const recorded = body.messageId
+          ? await recordReceipt(deps, { appId: body.appId, messageId: body.messageId, status: body.status, at })
+          : await recordDeliveryReceipt(deps.db, { appId: body.appId, deliveryId: about, status: body.status, at });
+        if (recorded.outcome === 'not_found') throw new ApiError(404, 'not_found', `no ${body.messageId ? 'message' : 'delivery'} ${about}`);
         if (recorded.outcome === 'out_of_range') {
           const message = `must be between ${recorded.earliest.toISOString()} (when the message was accepted, less the clock skew allowed) and ${recorded.latest.toISOString()} (now, plus the skew)`;
           throw new ApiError(400, 'invalid_request', `body.at: ${message}`, [{ path: 'body.at', message }]);

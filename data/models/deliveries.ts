@@ -35,6 +35,11 @@ export interface DeliveryDoc {
   decision: { allowed: boolean; reason: string; consent?: ConsentUsed };
   createdAt: Date;
   sentAt?: Date;
+  /** Batch pushes: when the device first said it had it (a receipt), and opened it. */
+  receivedAt?: Date;
+  openedAt?: Date;
+  /** A campaign's recall: when the device said it removed the notification. */
+  removedAt?: Date;
 }
 
 export const deliverySchema = new Schema<DeliveryDoc>(
@@ -55,6 +60,9 @@ export const deliverySchema = new Schema<DeliveryDoc>(
     leaseOwner: String,
     decision: { allowed: Boolean, reason: String, consent: { type: Schema.Types.Mixed, default: undefined } },
     sentAt: Date,
+    receivedAt: Date,
+    openedAt: Date,
+    removedAt: Date,
   },
   { timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );

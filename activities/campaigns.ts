@@ -1,0 +1,272 @@
+/**
+ * Activities of a campaign's workflow (workflows/campaignRun.ts):
+ *
+ * - the audience snapshot, streamed once at start into pages of 500 profile ids
+ *   (`campaignRecipients`, `_id` `{app}:{campaign}:{page}`), resumable from its heartbeat;
+ * - one page sent through the send pipeline's batch activity (activities/sendBatch.ts), its
+ *   counts kept on the page's batch record (the campaign's progress is their sum);
+ * - the SMS fallback of a push page: the recipients none of whose pushes got a receipt;
+ * - the recall of a page: a background push with the campaign's collapse id to each device a
+ *   push went to, so the device removes the notification (web push cannot be recalled);
+ * - state changes, compare-and-set on the campaign's record.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Db } from '../data/db';
+import type { CampaignBatchDoc, CampaignBatchKind, CampaignDoc } from '../data/models/campaigns';
+import type { DeliveryDoc } from '../data/models/deliveries';
+import type { ProfileDoc } from '../data/models/profiles';
+import { CAMPAIGN_BATCH_SIZE, type CampaignState, type ChannelPlan } from '../domain/campaigns';
+import { forEachLimit } from '../lib/forEachLimit';
+import { batchDeliveryId, scopedId } from '../lib/ids';
+import { receiptToken } from '../lib/receiptTokens';
+import { campaignSendKey } from '../campaigns/progress';
+import { campaignDocId, findCampaign, moveCampaign } from '../campaigns/store';
+import { segmentFilter } from '../segments/evaluateSegment';
+import { queryBudget } from '../segments/queryBudget';
+import { resolveTemplate } from '../templates/store';
+import type { PushAdapters } from '../providers/pushAdapters';
+import type { BatchActivities, SendBatchInput, SendBatchResult } from './sendBatch';
+
+export interface CampaignDeps {
+  db: Db;
+  pushAdapters: PushAdapters;
+  receiptSecret: string;
+}
+
+export interface CampaignRef {
+  appId: string;
+  campaignId: string;
+}
+
+/** What the workflow needs to know of the campaign, read once when it starts. */
+export interface CampaignPlan {
+  state: CampaignState;
+  channelPlan: ChannelPlan;
+  fallbackAfterMs?: number;
+  /** Epoch ms it is to start at (schedule `at`); absent: now. */
+  startAt?: number;
+  audience?: number;
+}
+
+export interface PageRef extends CampaignRef {
+  page: number;
+}
+
+export interface PageResult {
+  page: number;
+  sent: number;
+  /** The earliest end of quiet hours among recipients held back (their page is sent again then). */
+  deferUntil?: string;
+}
+
+/** A later push with this id replaces the campaign's on the device: the recall's lever. */
+export const campaignCollapseId = (campaignId: string) => `rota-${campaignId}`.slice(0, 64);
+const pageDocId = (r: PageRef) => scopedId(r.appId, `${r.campaignId}:${r.page}`);
+const batchDocId = (r: PageRef, kind: CampaignBatchKind) => scopedId(r.appId, `${r.campaignId}:${kind}:${r.page}`);
+
+const SNAPSHOT_PAGE_WRITES = 4;
+
+function beat(details?: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // not in an activity
+  }
+}
+
+export function createCampaignActivities(deps: CampaignDeps & { batches: BatchActivities }) {
+  const { db } = deps;
+
+  async function campaignOr404(ref: CampaignRef): Promise<CampaignDoc> {
+    const c = await findCampaign(db, ref.appId, ref.campaignId);
+    if (!c) throw ApplicationFailure.nonRetryable(`campaign ${ref.campaignId} not found`, 'CampaignNotFound');
+    return c;
+  }
+
+  async function pageOf(ref: PageRef): Promise<string[]> {
+    const doc = await db.campaignRecipients.findOne({ _id: pageDocId(ref) }).lean();
+    return doc?.profileIds ?? [];
+  }
+
+  /** The page's recipients' pushes (one per device they had when it was sent; uninstalled since included) and their ledger records. */
+  async function pushDeliveriesOf(ref: PageRef, profileIds: string[]): Promise<Map<string, { device: ProfileDoc['devices'] extends (infer D)[] | undefined ? D : never; delivery: DeliveryDoc }[]>> {
+    const key = campaignSendKey(ref.campaignId);
+    const out = new Map<string, { device: NonNullable<ProfileDoc['devices']>[number]; delivery: DeliveryDoc }[]>();
+    await forEachLimit(profileIds, 16, async (profileId) => {
+      const profile = await db.profiles.findOne({ _id: profileId }, { devices: 1 }).lean<ProfileDoc>();
+      const found: { device: NonNullable<ProfileDoc['devices']>[number]; delivery: DeliveryDoc }[] = [];
+      for (const device of profile?.devices ?? []) {
+        const delivery = await db.deliveries.findOne({ _id: batchDeliveryId(ref.appId, key, profileId, 'push', device.token) }).lean<DeliveryDoc>();
+        if (delivery) found.push({ device, delivery });
+      }
+      out.set(profileId, found);
+    });
+    return out;
+  }
+
+  async function recordBatch(ref: PageRef, kind: CampaignBatchKind, channel: string, r: Pick<SendBatchResult, 'recipients' | 'sent' | 'failed' | 'skipped' | 'deferred' | 'reasons'>, delivered?: number): Promise<void> {
+    const now = new Date();
+    const doc: Omit<CampaignBatchDoc, '_id'> = {
+      appId: ref.appId, campaignId: ref.campaignId, kind, batchNo: ref.page, channel, recipients: r.recipients, sent: r.sent, failed: r.failed,
+      skipped: r.skipped, deferred: r.deferred, reasons: r.reasons, finishedAt: now, ...(delivered !== undefined ? { delivered } : {}),
+    };
+    await db.campaignBatches.updateOne({ _id: batchDocId(ref, kind) }, { $set: doc }, { upsert: true });
+    if (kind === 'send') await db.campaigns.updateOne({ _id: campaignDocId(ref.appId, ref.campaignId) }, { $min: { firstBatchAt: now }, $max: { lastBatchAt: now } });
+  }
+
+  async function sendPage(ref: PageRef, c: CampaignDoc, channel: SendBatchInput['channel'], recipients: string[], kind: 'send' | 'fallback'): Promise<SendBatchResult> {
+    const input = {
+      appId: ref.appId, batchId: `${kind}:${ref.page}`, sendKey: campaignSendKey(ref.campaignId), channel, category: c.category, template: c.template, recipients,
+      ...(channel === 'push' ? { collapseId: campaignCollapseId(ref.campaignId) } : {}),
+    } as SendBatchInput;
+    return deps.batches.sendBatch(input);
+  }
+
+  return {
+    /** The plan the workflow runs, and the campaign's state as stored (a workflow restarted by continue-as-new carries its own). */
+    async campaignPlan(ref: CampaignRef): Promise<CampaignPlan> {
+      const c = await campaignOr404(ref);
+      return {
+        state: c.state, channelPlan: c.channelPlan,
+        ...(c.fallbackAfterSeconds !== undefined ? { fallbackAfterMs: c.fallbackAfterSeconds * 1000 } : {}),
+        ...(c.schedule.kind === 'at' ? { startAt: Date.parse(c.schedule.at!) } : {}),
+        ...(c.audienceSize !== undefined ? { audience: c.audienceSize } : {}),
+      };
+    },
+
+    /** Moves the stored state (compare-and-set from `from`); answers the state stored after, whatever it is. */
+    async setCampaignState(input: CampaignRef & { from: CampaignState[]; to: CampaignState }): Promise<CampaignState> {
+      const c = await campaignOr404(input);
+      const extra = input.to === 'running' && !c.startedAt ? { startedAt: new Date() } : ['stopped', 'completed', 'recalled'].includes(input.to) ? { finishedAt: new Date() } : {};
+      const moved = await moveCampaign(db, c, input.from, input.to, extra);
+      return (moved ?? (await campaignOr404(input))).state;
+    },
+
+    /**
+     * The audience, evaluated now and written as pages of profile ids in `_id` order, the
+     * template version pinned; answers the audience's size. Resumes after the last page its
+     * heartbeat recorded; done once (a later call answers the size stored).
+     */
+    async snapshotCampaignAudience(ref: CampaignRef): Promise<number> {
+      const c = await campaignOr404(ref);
+      if (c.audienceSize !== undefined) return c.audienceSize;
+      let rule = c.audience.rule;
+      if (c.audience.segmentId !== undefined) {
+        const segment = await db.segments.findOne({ _id: scopedId(ref.appId, c.audience.segmentId) }).lean();
+        if (!segment) throw ApplicationFailure.nonRetryable(`segment ${c.audience.segmentId} no longer exists`, 'SegmentNotFound');
+        rule = segment.rule;
+      }
+      const { filter } = await segmentFilter(db, ref.appId, rule, 'audience', queryBudget(10 * 60_000));
+      const resume = Context.current().info.heartbeatDetails as { page: number; after: string } | undefined;
+      let page = resume?.page ?? 0;
+      // The tenant stays at the filter's top level (data/tenantScope.ts); the resume point joins its $and.
+      const query = resume ? { ...filter, $and: [...((filter.$and as object[] | undefined) ?? []), { _id: { $gt: resume.after } }] } : filter;
+      const pending: Promise<unknown>[] = [];
+      let ids: string[] = [];
+      const flush = async () => {
+        if (ids.length === 0) return;
+        const doc = { _id: pageDocId({ ...ref, page }), appId: ref.appId, campaignId: ref.campaignId, page, profileIds: ids };
+        // Replaced, not inserted: a page written by an attempt that died mid-way is written again whole.
+        pending.push(db.campaignRecipients.replaceOne({ _id: doc._id }, doc, { upsert: true }));
+        if (pending.length >= SNAPSHOT_PAGE_WRITES) await Promise.all(pending.splice(0));
+        page++;
+        ids = [];
+      };
+      let last: string | undefined;
+      for await (const p of db.profiles.find(query, { _id: 1 }).sort({ _id: 1 }).lean<{ _id: string }[]>().cursor({ batchSize: 1000 })) {
+        ids.push(p._id);
+        last = p._id;
+        if (ids.length === CAMPAIGN_BATCH_SIZE) {
+          await flush();
+          // Only pages already stored count as done.
+          await Promise.all(pending.splice(0));
+          beat({ page, after: last });
+        }
+      }
+      const size = page * CAMPAIGN_BATCH_SIZE + ids.length;
+      await flush();
+      await Promise.all(pending);
+      const resolved = c.template.version === undefined ? await resolveTemplate(db, ref.appId, c.template.id) : undefined;
+      const pinned = c.template.version ?? (resolved?.ok ? resolved.template.version : undefined);
+      await db.campaigns.updateOne({ _id: c._id, audienceSize: { $exists: false } }, { $set: { audienceSize: size, ...(pinned ? { 'template.version': pinned } : {}) } });
+      return (await campaignOr404(ref)).audienceSize ?? size;
+    },
+
+    /** Sends one page on the plan's first channel; its counts become the page's batch record. */
+    async sendCampaignPage(ref: PageRef): Promise<PageResult> {
+      const c = await campaignOr404(ref);
+      const recipients = await pageOf(ref);
+      const channel = c.channelPlan === 'push_then_sms' ? 'push' : c.channelPlan;
+      const r = await sendPage(ref, c, channel, recipients, 'send');
+      await recordBatch(ref, 'send', channel, r);
+      return { page: ref.page, sent: r.sent, ...(r.deferUntil ? { deferUntil: r.deferUntil } : {}) };
+    },
+
+    /**
+     * The SMS fallback of a push page, after the campaign's window: to each recipient none of
+     * whose pushes has a receipt (gated like any SMS: MESAJ consent now, caps, quiet hours).
+     * Also counts the page's receipts onto its batch record, exactly.
+     */
+    async sendCampaignFallback(ref: PageRef): Promise<PageResult> {
+      const c = await campaignOr404(ref);
+      const recipients = await pageOf(ref);
+      const pushes = await pushDeliveriesOf(ref, recipients);
+      const received = (id: string) => (pushes.get(id) ?? []).some((p) => p.delivery.receivedAt);
+      const delivered = [...pushes.values()].reduce((n, list) => n + list.filter((p) => p.delivery.receivedAt).length, 0);
+      await db.campaignBatches.updateOne({ _id: batchDocId(ref, 'send') }, { $set: { delivered } });
+      const without = recipients.filter((id) => !received(id));
+      const r = await sendPage(ref, c, 'sms', without, 'fallback');
+      await recordBatch(ref, 'fallback', 'sms', r);
+      return { page: ref.page, sent: r.sent };
+    },
+
+    /** Counts a push page's receipts onto its batch record (push-only campaigns, when they finish). */
+    async countCampaignReceipts(ref: PageRef): Promise<number> {
+      const recipients = await pageOf(ref);
+      const pushes = await pushDeliveriesOf(ref, recipients);
+      const delivered = [...pushes.values()].reduce((n, list) => n + list.filter((p) => p.delivery.receivedAt).length, 0);
+      await db.campaignBatches.updateOne({ _id: batchDocId(ref, 'send') }, { $set: { delivered } });
+      return delivered;
+    },
+
+    /**
+     * Recalls a page's pushes: each one sent gets a background push with the campaign's collapse
+     * id (`rota_recall`), which replaces the notification; the device's receipt of it is the
+     * confirmation. Web push has no removal (counted `not_recallable`).
+     */
+    async recallCampaignPage(ref: PageRef): Promise<PageResult> {
+      const recipients = await pageOf(ref);
+      const pushes = await pushDeliveriesOf(ref, recipients);
+      const result = { recipients: recipients.length, sent: 0, failed: 0, skipped: 0, deferred: 0, reasons: {} as Record<string, number> };
+      const reason = (r: string) => (result.reasons[r] = (result.reasons[r] ?? 0) + 1);
+      const key = `${campaignSendKey(ref.campaignId)}:recall`;
+      await forEachLimit([...pushes.entries()], 16, async ([profileId, list]) => {
+        for (const { device, delivery } of list) {
+          if (delivery.state !== 'sent') continue;
+          if (device.platform === 'web') {
+            result.skipped++;
+            reason('not_recallable');
+            continue;
+          }
+          const adapter = await deps.pushAdapters.forApp(ref.appId, device.platform);
+          const id = batchDeliveryId(ref.appId, key, profileId, 'push', device.token);
+          // The device answers for the push it removes: the receipt names that delivery, signed like its own receipt.
+          const data = { rota_app_id: ref.appId, rota_recall: '1', rota_delivery_id: delivery._id, rota_receipt_token: receiptToken(deps.receiptSecret, ref.appId, delivery._id) };
+          const out = adapter
+            ? await adapter.send({ token: device.token, silent: true, collapseId: campaignCollapseId(ref.campaignId), data, idempotencyKey: id })
+            : ({ ok: false, kind: 'invalid', code: 'no_adapter', status: 0 } as const);
+          if (out.ok) result.sent++;
+          else {
+            result.failed++;
+            reason(out.kind);
+          }
+          beat({ page: ref.page });
+        }
+      });
+      await recordBatch(ref, 'recall', 'push', result);
+      return { page: ref.page, sent: result.sent };
+    },
+  };
+}
+
+export type CampaignActivities = ReturnType<typeof createCampaignActivities>;

@@ -15,14 +15,13 @@ import type { Db } from '../data/db';
 import type { CampaignBatchDoc, CampaignBatchKind, CampaignDoc } from '../data/models/campaigns';
 import type { DeliveryDoc } from '../data/models/deliveries';
 import type { ProfileDoc } from '../data/models/profiles';
-import { CAMPAIGN_BATCH_SIZE, type CampaignState, type ChannelPlan } from '../domain/campaigns';
+import type { CampaignState, ChannelPlan } from '../domain/campaigns';
 import { forEachLimit } from '../lib/forEachLimit';
 import { batchDeliveryId, scopedId } from '../lib/ids';
 import { receiptToken } from '../lib/receiptTokens';
 import { campaignSendKey } from '../campaigns/progress';
 import { campaignDocId, findCampaign, moveCampaign } from '../campaigns/store';
-import { segmentFilter } from '../segments/evaluateSegment';
-import { queryBudget } from '../segments/queryBudget';
+import { audienceFilter, campaignPageId, pageSchedule, writeSnapshot, type Snapshot, type SnapshotProgress } from '../campaigns/snapshot';
 import { resolveTemplate } from '../templates/store';
 import type { PushAdapters } from '../providers/pushAdapters';
 import type { BatchActivities, SendBatchInput, SendBatchResult } from './sendBatch';
@@ -45,7 +44,10 @@ export interface CampaignPlan {
   fallbackAfterMs?: number;
   /** Epoch ms it is to start at (schedule `at`); absent: now. */
   startAt?: number;
+  /** A local-time schedule: pages are sent when each is due. */
+  localTime?: boolean;
   audience?: number;
+  pages?: number;
 }
 
 export interface PageRef extends CampaignRef {
@@ -61,10 +63,8 @@ export interface PageResult {
 
 /** A later push with this id replaces the campaign's on the device: the recall's lever. */
 export const campaignCollapseId = (campaignId: string) => `rota-${campaignId}`.slice(0, 64);
-const pageDocId = (r: PageRef) => scopedId(r.appId, `${r.campaignId}:${r.page}`);
+const pageDocId = (r: PageRef) => campaignPageId(r.appId, r.campaignId, r.page);
 const batchDocId = (r: PageRef, kind: CampaignBatchKind) => scopedId(r.appId, `${r.campaignId}:${kind}:${r.page}`);
-
-const SNAPSHOT_PAGE_WRITES = 4;
 
 function beat(details?: unknown): void {
   try {
@@ -100,6 +100,7 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
         if (delivery) found.push({ device, delivery });
       }
       out.set(profileId, found);
+      beat({ page: ref.page });
     });
     return out;
   }
@@ -130,7 +131,9 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
         state: c.state, channelPlan: c.channelPlan,
         ...(c.fallbackAfterSeconds !== undefined ? { fallbackAfterMs: c.fallbackAfterSeconds * 1000 } : {}),
         ...(c.schedule.kind === 'at' ? { startAt: Date.parse(c.schedule.at!) } : {}),
+        ...(c.schedule.kind === 'localTime' ? { localTime: true } : {}),
         ...(c.audienceSize !== undefined ? { audience: c.audienceSize } : {}),
+        ...(c.pageCount !== undefined ? { pages: c.pageCount } : {}),
       };
     },
 
@@ -143,53 +146,29 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
     },
 
     /**
-     * The audience, evaluated now and written as pages of profile ids in `_id` order, the
-     * template version pinned; answers the audience's size. Resumes after the last page its
-     * heartbeat recorded; done once (a later call answers the size stored).
+     * The audience, evaluated now and written as pages of profile ids (campaigns/snapshot.ts),
+     * the template version pinned; answers its size. Done once: a later call answers the
+     * snapshot stored. `startedAt` (workflow time) is what a local-time schedule counts from.
      */
-    async snapshotCampaignAudience(ref: CampaignRef): Promise<number> {
-      const c = await campaignOr404(ref);
-      if (c.audienceSize !== undefined) return c.audienceSize;
-      let rule = c.audience.rule;
-      if (c.audience.segmentId !== undefined) {
-        const segment = await db.segments.findOne({ _id: scopedId(ref.appId, c.audience.segmentId) }).lean();
-        if (!segment) throw ApplicationFailure.nonRetryable(`segment ${c.audience.segmentId} no longer exists`, 'SegmentNotFound');
-        rule = segment.rule;
-      }
-      const { filter } = await segmentFilter(db, ref.appId, rule, 'audience', queryBudget(10 * 60_000));
-      const resume = Context.current().info.heartbeatDetails as { page: number; after: string } | undefined;
-      let page = resume?.page ?? 0;
-      // The tenant stays at the filter's top level (data/tenantScope.ts); the resume point joins its $and.
-      const query = resume ? { ...filter, $and: [...((filter.$and as object[] | undefined) ?? []), { _id: { $gt: resume.after } }] } : filter;
-      const pending: Promise<unknown>[] = [];
-      let ids: string[] = [];
-      const flush = async () => {
-        if (ids.length === 0) return;
-        const doc = { _id: pageDocId({ ...ref, page }), appId: ref.appId, campaignId: ref.campaignId, page, profileIds: ids };
-        // Replaced, not inserted: a page written by an attempt that died mid-way is written again whole.
-        pending.push(db.campaignRecipients.replaceOne({ _id: doc._id }, doc, { upsert: true }));
-        if (pending.length >= SNAPSHOT_PAGE_WRITES) await Promise.all(pending.splice(0));
-        page++;
-        ids = [];
-      };
-      let last: string | undefined;
-      for await (const p of db.profiles.find(query, { _id: 1 }).sort({ _id: 1 }).lean<{ _id: string }[]>().cursor({ batchSize: 1000 })) {
-        ids.push(p._id);
-        last = p._id;
-        if (ids.length === CAMPAIGN_BATCH_SIZE) {
-          await flush();
-          // Only pages already stored count as done.
-          await Promise.all(pending.splice(0));
-          beat({ page, after: last });
-        }
-      }
-      const size = page * CAMPAIGN_BATCH_SIZE + ids.length;
-      await flush();
-      await Promise.all(pending);
-      const resolved = c.template.version === undefined ? await resolveTemplate(db, ref.appId, c.template.id) : undefined;
+    async snapshotCampaignAudience(input: CampaignRef & { startedAt: number }): Promise<Snapshot> {
+      const c = await campaignOr404(input);
+      if (c.audienceSize !== undefined && c.pageCount !== undefined) return { audience: c.audienceSize, pages: c.pageCount };
+      const filter = await audienceFilter(db, c);
+      if (!filter) throw ApplicationFailure.nonRetryable(`segment ${c.audience.segmentId} no longer exists`, 'SegmentNotFound');
+      // A local-time snapshot fills its pages per zone: a retry starts it over.
+      const resume = c.schedule.kind === 'localTime' ? undefined : (Context.current().info.heartbeatDetails as SnapshotProgress | undefined);
+      const snap = await writeSnapshot(db, c, filter, { startedAt: input.startedAt, ...(resume ? { resume } : {}), onPage: (p) => beat(p) });
+      const resolved = c.template.version === undefined ? await resolveTemplate(db, input.appId, c.template.id) : undefined;
       const pinned = c.template.version ?? (resolved?.ok ? resolved.template.version : undefined);
-      await db.campaigns.updateOne({ _id: c._id, audienceSize: { $exists: false } }, { $set: { audienceSize: size, ...(pinned ? { 'template.version': pinned } : {}) } });
-      return (await campaignOr404(ref)).audienceSize ?? size;
+      await db.campaigns.updateOne({ _id: c._id, audienceSize: { $exists: false } }, { $set: { audienceSize: snap.audience, pageCount: snap.pages, ...(pinned ? { 'template.version': pinned } : {}) } });
+      const stored = await campaignOr404(input);
+      return { audience: stored.audienceSize ?? snap.audience, pages: stored.pageCount ?? snap.pages };
+    },
+
+    /** A local-time campaign's pages in the order they are due: [page, due (epoch ms)]. */
+    async campaignPageSchedule(ref: CampaignRef): Promise<[number, number][]> {
+      const c = await campaignOr404(ref);
+      return pageSchedule(db, c, c.pageCount ?? 0);
     },
 
     /** Sends one page on the plan's first channel; its counts become the page's batch record. */

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { CAMPAIGN_STATES, CHANNEL_PLANS } from '../domain/campaigns';
 import { MESSAGE_CATEGORIES } from '../domain/messages';
+import { CLOCK_PATTERN } from '../gate/localTime';
 import { templateIdSchema } from '../templates/schemas';
 
 export const campaignIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, _ and -, at most 64');
@@ -14,6 +15,10 @@ const audienceSchema = z.union([
 const scheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('now') }),
   z.strictObject({ kind: z.literal('at'), at: z.iso.datetime({ offset: true }).describe('the instant it starts, e.g. 2026-12-24T09:00:00+03:00') }),
+  z.strictObject({
+    kind: z.literal('localTime'),
+    localTime: z.string().regex(CLOCK_PATTERN, 'must be a 24-hour HH:MM time, e.g. 10:00').describe("each recipient at this time of day in their own zone (their device's, else the app's), the next time it comes after the start"),
+  }),
 ]);
 
 const definition = {
@@ -65,7 +70,7 @@ export const campaignViewSchema = z.object({
   fallbackAfterSeconds: z.number().int().optional(),
   template: z.object({ id: z.string(), version: z.number().int().optional() }),
   category: z.enum(MESSAGE_CATEGORIES),
-  schedule: z.object({ kind: z.string(), at: z.string().optional() }),
+  schedule: z.object({ kind: z.string(), at: z.string().optional(), localTime: z.string().optional() }),
   state: z.enum(CAMPAIGN_STATES),
   createdAt: z.string(),
   startedAt: z.string().optional(),

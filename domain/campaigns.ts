@@ -38,9 +38,11 @@ export const CHANNEL_PLANS = ['push', 'push_then_sms', 'sms', 'email'] as const;
 export type ChannelPlan = (typeof CHANNEL_PLANS)[number];
 
 export interface CampaignSchedule {
-  kind: 'now' | 'at';
+  kind: 'now' | 'at' | 'localTime';
   /** `at`: the instant (ISO). */
   at?: string;
+  /** `localTime`: HH:MM in each recipient's zone (their device's, else the app's), the next time it comes after the start. */
+  localTime?: string;
 }
 
 /** What the workflow is started with; everything else it reads from the campaign's record. */
@@ -58,7 +60,8 @@ export interface CampaignRunInput {
 export interface CampaignCarry {
   state: CampaignState;
   audience: number;
-  /** The next recipient seq to send (all before it are sent or in a finished batch). */
+  pages: number;
+  /** The next page to send, in send order (page number, or for a local-time schedule the index into its pages by due time). */
   nextSeq: number;
   /** Push batches whose SMS fallback is still to run: [batchNo, fallback due (epoch ms)]. */
   fallbacks: [number, number][];

@@ -102,6 +102,16 @@ export function profileTimeZone(devices: Pick<Device, 'timeZone' | 'updatedAt'>[
   return best ? { timeZone: best.timeZone, source: 'device' } : { timeZone: appTimeZone, source: 'app' };
 }
 
+/** The first instant at or after `now` when the local clock of `timeZone` shows `minuteOfDay` (today's, else tomorrow's). */
+export function nextLocalTime(now: number, minuteOfDay: number, timeZone: string): number {
+  const today = localDayNumber(now, timeZone);
+  for (const day of [today, today + 1, today + 2]) {
+    const at = instantsOfWallTime(day, minuteOfDay, timeZone).find((t) => t >= now);
+    if (at !== undefined) return at;
+  }
+  throw new RangeError(`no ${minuteOfDay} minutes after midnight in ${timeZone} within two days`);
+}
+
 /** `HH:MM` → minutes after midnight. */
 export function parseClock(hhmm: string): number {
   const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);

@@ -21,7 +21,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
-  ALLOWED_FROM, CAMPAIGN_BATCH_SIZE, LEADS_TO, mayDo,
+  ALLOWED_FROM, LEADS_TO, mayDo,
   type CampaignAction, type CampaignCarry, type CampaignRunInput, type CampaignState,
 } from '../domain/campaigns';
 
@@ -77,7 +77,7 @@ export async function campaignRun(input: CampaignRunInput): Promise<CampaignStat
     state = await records.setCampaignState({ ...ref, from, to });
   };
 
-  if (input.phase === 'recall') return recallPages(ref, plan.audience ?? 0, move);
+  if (input.phase === 'recall') return recallPages(ref, plan.pages ?? 0, move);
 
   // 1. The start time.
   if (!input.resume && state === 'scheduled') {
@@ -88,9 +88,12 @@ export async function campaignRun(input: CampaignRunInput): Promise<CampaignStat
   await condition(() => state !== 'paused');
   if (ended()) return finish(ref, state, 0, move);
 
-  // 2. The snapshot.
-  const audience = input.resume?.audience ?? (await snapshots.snapshotCampaignAudience(ref));
-  const pageCount = Math.ceil(audience / CAMPAIGN_BATCH_SIZE);
+  // 2. The snapshot; a local-time schedule's pages in the order they are due.
+  const snap = input.resume ? { audience: input.resume.audience, pages: input.resume.pages } : await snapshots.snapshotCampaignAudience({ ...ref, startedAt: Date.now() });
+  const { audience } = snap;
+  const due = plan.localTime ? await records.campaignPageSchedule(ref) : undefined;
+  const pageCount = due ? due.length : snap.pages;
+  const pageAt = (i: number) => (due ? due[i]![0] : i);
 
   // 3–5. The pages, their fallbacks and their quiet-hours resends.
   let next = input.resume?.nextSeq ?? 0;
@@ -127,25 +130,31 @@ export async function campaignRun(input: CampaignRunInput): Promise<CampaignStat
     if (ended()) break;
     if (workflowInfo().historyLength > MAX_HISTORY_EVENTS || workflowInfo().continueAsNewSuggested) {
       await condition(() => inFlight.size === 0 && firing === 0 && allHandlersFinished());
-      const carry: CampaignCarry = { state, audience, nextSeq: next, fallbacks: [...waiting.values()].filter(([k]) => k === 'fallback').map(([, p, d]) => [p, d]) };
+      const carry: CampaignCarry = { state, audience, pages: snap.pages, nextSeq: next, fallbacks: [...waiting.values()].filter(([k]) => k === 'fallback').map(([, p, d]) => [p, d]) };
       return continueAsNew<typeof campaignRun>({ ...input, resume: carry });
     }
-    const page = next++;
+    // A local-time page waits for its hour (stop and recall end the wait; a pause is seen above, after it).
+    if (due && due[next]![1] > Date.now()) {
+      await condition(ended, due[next]![1] - Date.now());
+      continue;
+    }
+    const page = pageAt(next++);
     inFlight.add(page);
     void sendPage(page).finally(() => inFlight.delete(page));
   }
   await condition(() => inFlight.size === 0);
   if (!ended()) await condition(() => ended() || (waiting.size === 0 && firing === 0));
   await condition(() => firing === 0 && state !== 'paused');
-  return finish(ref, state, next, move, plan.channelPlan === 'push' ? next : 0);
+  return finish(ref, state, snap.pages, move, plan.channelPlan === 'push' ? snap.pages : 0);
 }
 
 type Ref = { appId: string; campaignId: string };
 type Move = (from: CampaignState[], to: CampaignState) => Promise<void>;
 
 /** The end: completed when every page went, or the recall of the pages sent when it was recalled. */
-async function finish(ref: Ref, state: CampaignState, pagesSent: number, move: Move, receiptPages = 0): Promise<CampaignState> {
-  if (state === 'recalling') return recallPages(ref, pagesSent * CAMPAIGN_BATCH_SIZE, move);
+async function finish(ref: Ref, state: CampaignState, pageCount: number, move: Move, receiptPages = 0): Promise<CampaignState> {
+  // Every page is recalled: only pushes that went out have anything to remove.
+  if (state === 'recalling') return recallPages(ref, pageCount, move);
   // The stop's update is answered (its state stored) before the run ends.
   await condition(allHandlersFinished);
   if (state === 'stopped') return state;
@@ -155,8 +164,8 @@ async function finish(ref: Ref, state: CampaignState, pagesSent: number, move: M
   return 'completed';
 }
 
-async function recallPages(ref: Ref, recipients: number, move: Move): Promise<CampaignState> {
-  await inWindows(Math.ceil(recipients / CAMPAIGN_BATCH_SIZE), (page) => pages.recallCampaignPage({ ...ref, page }));
+async function recallPages(ref: Ref, pageCount: number, move: Move): Promise<CampaignState> {
+  await inWindows(pageCount, (page) => pages.recallCampaignPage({ ...ref, page }));
   await condition(allHandlersFinished);
   await move(['recalling'], 'recalled');
   return 'recalled';

@@ -17,8 +17,9 @@ export interface CampaignDoc {
   category: MessageCategory;
   schedule: CampaignSchedule;
   state: CampaignState;
-  /** Recipients in the snapshot; set once, when the snapshot is complete. */
+  /** Recipients in the snapshot, and its pages; set once, when the snapshot is complete. */
   audienceSize?: number;
+  pageCount?: number;
   startedAt?: Date;
   finishedAt?: Date;
   /** When the first and the latest batch finished: the campaign's rate and ETA. */
@@ -43,6 +44,7 @@ export const campaignSchema = new Schema<CampaignDoc>(
     schedule: { type: Schema.Types.Mixed, required: true },
     state: { type: String, enum: CAMPAIGN_STATES, required: true },
     audienceSize: Number,
+    pageCount: Number,
     startedAt: Date,
     finishedAt: Date,
     firstBatchAt: Date,
@@ -65,6 +67,9 @@ export interface CampaignRecipientDoc {
   campaignId: string;
   page: number;
   profileIds: string[];
+  /** Local-time schedules: the recipients' zone, and when the page is due (that time of day there). */
+  zone?: string;
+  sendAt?: Date;
 }
 
 export const campaignRecipientSchema = new Schema<CampaignRecipientDoc>(
@@ -74,6 +79,8 @@ export const campaignRecipientSchema = new Schema<CampaignRecipientDoc>(
     campaignId: { type: String, required: true },
     page: { type: Number, required: true },
     profileIds: { type: [String], required: true },
+    zone: String,
+    sendAt: Date,
   },
   { versionKey: false },
 );

@@ -12,6 +12,8 @@ import { campaignWorkflowId } from '../../workflows/campaignRun';
 import { eventually, startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
+/** Campaigns of a few thousand recipients take seconds alone and minutes on a loaded 2-core machine. */
+const LONG = 5 * 60_000;
 
 beforeAll(async () => {
   h = await startHarness('campaigns');
@@ -45,7 +47,7 @@ async function campaign(id: string, extra: Record<string, unknown> = {}) {
 
 const act = (id: string, action: string) => h.call('POST', `/v1/campaigns/${id}/${action}`);
 const view = async (id: string) => (await h.call('GET', `/v1/campaigns/${id}`)).body;
-const until = (id: string, state: string, timeoutMs = 90_000) => eventually(async () => ((await view(id)).state === state ? view(id) : undefined), timeoutMs);
+const until = (id: string, state: string, timeoutMs = 240_000) => eventually(async () => ((await view(id)).state === state ? view(id) : undefined), timeoutMs);
 const pushesTo = (tokens: string[]) => {
   const set = new Set(tokens);
   return h.push.pushes.filter((p) => set.has(p.token) && !p.data.rota_recall);
@@ -109,14 +111,14 @@ test('pause is acknowledged and no batch starts after it; resume finishes with e
   expect(new Set(got.map((p) => p.token)).size).toBe(2600);
   expect(await sentDeliveries('pz')).toBe(2600);
   expect(got[0]!.notification?.body).toMatch(/^Sepetinde %20 indirim, pz-\d+$/);
-});
+}, LONG);
 
 test('stop leaves the rest unsent and says how many', async () => {
   const tokens = await cohort('st', 3000);
   await saveDeliverySettings(h.db, 'demo', { ...DEFAULT_DELIVERY_SETTINGS, rateLimits: { push: 100 } });
   await campaign('st');
   await act('st', 'start');
-  await eventually(async () => (await view('st')).progress.processed >= 500);
+  await eventually(async () => (await view('st')).progress.processed >= 500, 240_000);
   expect(await act('st', 'stop')).toMatchObject({ status: 200, body: { state: 'stopped' } });
   // The batches in flight finish; then the workflow ends.
   await h.temporal.workflow.getHandle(campaignWorkflowId('demo', 'st')).result();
@@ -126,7 +128,7 @@ test('stop leaves the rest unsent and says how many', async () => {
   expect(pushesTo(tokens)).toHaveLength(stopped.progress.sent.push);
   expect(await sentDeliveries('st')).toBe(stopped.progress.sent.push);
   expect(stopped.progress.sent.push).toBe(stopped.progress.processed);
-});
+}, LONG);
 
 test('push → SMS: the SMS goes only to recipients without a receipt, never to one who refused MESAJ during the campaign', async () => {
   const tokens: string[] = [];
@@ -140,7 +142,7 @@ test('push → SMS: the SMS goes only to recipients without a receipt, never to 
   for (let i = 0; i < 6; i++) expect((await h.call('PUT', `/v1/profiles/fb-${i}/consents/MESAJ`, consent('ONAY'))).status).toBe(200);
   await campaign('fb', { channelPlan: 'push_then_sms', fallbackAfterSeconds: 10, category: 'commercial' });
   await act('fb', 'start');
-  await eventually(async () => (await view('fb')).progress.processed === 6);
+  await eventually(async () => (await view('fb')).progress.processed === 6, 240_000);
   // fb-5 refuses SMS while the campaign waits for receipts.
   expect((await h.call('PUT', '/v1/profiles/fb-5/consents/MESAJ', consent('RET'))).status).toBe(200);
   const done = await until('fb', 'completed');
@@ -149,7 +151,7 @@ test('push → SMS: the SMS goes only to recipients without a receipt, never to 
   expect(done.progress).toMatchObject({ sent: { push: 6, sms: 3 }, fallbackSms: 3, delivered: 2 });
   expect(done.progress.gatedOut.consent_ret).toBe(1);
   expect(pushesTo(tokens)).toHaveLength(6);
-});
+}, LONG);
 
 test('recall removes the shown pushes on the devices and counts each kind', async () => {
   const tokens = await cohort('rc', 5, () => 'delivers');
@@ -162,4 +164,4 @@ test('recall removes the shown pushes on the devices and counts each kind', asyn
   await eventually(async () => pushesTo(tokens).every((p) => p.removedAt));
   await eventually(async () => (await view('rc')).progress.recall.recallConfirmed === 5);
   expect((await act('rc', 'recall')).status).toBe(409);
-});
+}, LONG);

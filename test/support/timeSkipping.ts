@@ -2,7 +2,19 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { resolveTimeSkippingServer } from '../../infra/tools';
 
+/**
+ * The SDK gives the server's JVM a fixed 5 s to start listening, which a loaded 2-core machine
+ * can miss: a start that timed out is tried again (the JVM's files are warm by then).
+ */
+const START_ATTEMPTS = 3;
+
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   const server = await resolveTimeSkippingServer();
-  return TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server.path } } } : {});
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server.path } } } : {});
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || !/did not start within/.test(String(err))) throw err;
+    }
+  }
 }

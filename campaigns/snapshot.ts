@@ -1,0 +1,134 @@
+/**
+ * A campaign's audience snapshot: the segment's members, evaluated once, written as pages
+ * of up to 500 profile ids (`campaignRecipients`, `_id` `{app}:{campaign}:{page}`), with
+ * memory bounded by a page whatever the audience.
+ *
+ * - Plain schedules: pages in `_id` order. An attempt that died resumes after the last page
+ *   it reported (`onPage`), rewriting nothing before it.
+ * - Local-time schedules: each page holds recipients of one time zone and is due at the
+ *   campaign's local time there (the next time it comes after the start). Pages fill per zone,
+ *   so a retry starts over (the same members in the same order make the same pages).
+ */
+import type { Db } from '../data/db';
+import type { CampaignDoc, CampaignRecipientDoc } from '../data/models/campaigns';
+import type { ProfileDoc } from '../data/models/profiles';
+import { CAMPAIGN_BATCH_SIZE } from '../domain/campaigns';
+import { forEachLimit } from '../lib/forEachLimit';
+import { scopedId } from '../lib/ids';
+import { nextLocalTime, parseClock, profileTimeZone } from '../gate/localTime';
+import { deliverySettingsOf } from '../gate/settings';
+import { segmentFilter, type MemberFilter } from '../segments/evaluateSegment';
+import { queryBudget } from '../segments/queryBudget';
+
+export const campaignPageId = (appId: string, campaignId: string, page: number) => scopedId(appId, `${campaignId}:${page}`);
+
+export interface SnapshotProgress {
+  page: number;
+  after: string;
+}
+
+const PAGE_WRITES_IN_FLIGHT = 4;
+
+/** The campaign's audience filter, from its saved segment or inline rule; undefined when the segment is gone. */
+export async function audienceFilter(db: Db, c: CampaignDoc): Promise<MemberFilter | undefined> {
+  let rule = c.audience.rule;
+  if (c.audience.segmentId !== undefined) {
+    const segment = await db.segments.findOne({ _id: scopedId(c.appId, c.audience.segmentId) }).lean();
+    if (!segment) return undefined;
+    rule = segment.rule;
+  }
+  return (await segmentFilter(db, c.appId, rule, 'audience', queryBudget(10 * 60_000))).filter;
+}
+
+/** The members in `_id` order, in pages of ids, after `after` when given. */
+async function* members(db: Db, filter: MemberFilter, after?: string): AsyncGenerator<string[]> {
+  // The tenant stays at the filter's top level (data/tenantScope.ts); the resume point joins its $and.
+  const query = after ? { ...filter, $and: [...((filter.$and as object[] | undefined) ?? []), { _id: { $gt: after } }] } : filter;
+  let ids: string[] = [];
+  for await (const p of db.profiles.find(query, { _id: 1 }).sort({ _id: 1 }).lean<{ _id: string }[]>().cursor({ batchSize: 1000 })) {
+    ids.push(p._id);
+    if (ids.length === CAMPAIGN_BATCH_SIZE) {
+      yield ids;
+      ids = [];
+    }
+  }
+  if (ids.length > 0) yield ids;
+}
+
+export interface Snapshot {
+  audience: number;
+  pages: number;
+}
+
+/** Writes the snapshot; answers its size. `startedAt`: the campaign's start (local times are the next after it). */
+export async function writeSnapshot(
+  db: Db,
+  c: CampaignDoc,
+  filter: MemberFilter,
+  opts: { resume?: SnapshotProgress; startedAt: number; onPage: (p: SnapshotProgress) => void },
+): Promise<Snapshot> {
+  const pending: Promise<unknown>[] = [];
+  const write = async (doc: CampaignRecipientDoc) => {
+    // Replaced, not inserted: a page written by an attempt that died mid-way is written again whole.
+    pending.push(db.campaignRecipients.replaceOne({ _id: doc._id }, doc, { upsert: true }));
+    if (pending.length >= PAGE_WRITES_IN_FLIGHT) await Promise.all(pending.splice(0));
+  };
+  const page = (n: number, profileIds: string[], zone?: { zone: string; sendAt: Date }): CampaignRecipientDoc => ({
+    _id: campaignPageId(c.appId, c.campaignId, n), appId: c.appId, campaignId: c.campaignId, page: n, profileIds, ...(zone ?? {}),
+  });
+
+  if (c.schedule.kind !== 'localTime') {
+    let n = opts.resume?.page ?? 0;
+    let size = n * CAMPAIGN_BATCH_SIZE;
+    for await (const ids of members(db, filter, opts.resume?.after)) {
+      await write(page(n++, ids));
+      size += ids.length;
+      // Reported once stored: a retry resumes after it.
+      await Promise.all(pending.splice(0));
+      opts.onPage({ page: n, after: ids[ids.length - 1]! });
+    }
+    await Promise.all(pending);
+    return { audience: size, pages: n };
+  }
+
+  const appZone = (await deliverySettingsOf(db, c.appId)).timeZone;
+  const minute = parseClock(c.schedule.localTime!);
+  const buckets = new Map<string, string[]>();
+  let n = 0;
+  let size = 0;
+  const flush = async (zone: string) => {
+    const ids = buckets.get(zone);
+    if (!ids?.length) return;
+    buckets.set(zone, []);
+    await write(page(n++, ids, { zone, sendAt: new Date(nextLocalTime(opts.startedAt, minute, zone)) }));
+  };
+  for await (const ids of members(db, filter)) {
+    const zones = new Array<string>(ids.length);
+    await forEachLimit(ids, 16, async (id, i) => {
+      const p = await db.profiles.findOne({ _id: id }, { devices: 1 }).lean<Pick<ProfileDoc, 'devices'>>();
+      zones[i] = profileTimeZone(p?.devices, appZone).timeZone;
+    });
+    for (let i = 0; i < ids.length; i++) {
+      const zone = zones[i]!;
+      const bucket = buckets.get(zone) ?? [];
+      bucket.push(ids[i]!);
+      buckets.set(zone, bucket);
+      if (bucket.length === CAMPAIGN_BATCH_SIZE) await flush(zone);
+    }
+    size += ids.length;
+    opts.onPage({ page: n, after: ids[ids.length - 1]! });
+  }
+  for (const zone of [...buckets.keys()].sort()) await flush(zone);
+  await Promise.all(pending);
+  return { audience: size, pages: n };
+}
+
+/** A local-time campaign's pages in the order they are due: [page, due (epoch ms)]. */
+export async function pageSchedule(db: Db, c: Pick<CampaignDoc, 'appId' | 'campaignId'>, pages: number): Promise<[number, number][]> {
+  const out: [number, number][] = [];
+  await forEachLimit(Array.from({ length: pages }, (_, i) => i), 16, async (n) => {
+    const doc = await db.campaignRecipients.findOne({ _id: campaignPageId(c.appId, c.campaignId, n) }, { sendAt: 1 }).lean();
+    if (doc) out.push([n, doc.sendAt?.getTime() ?? 0]);
+  });
+  return out.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+}

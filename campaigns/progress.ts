@@ -54,7 +54,8 @@ export async function campaignProgress(db: Db, c: CampaignDoc, now = new Date())
   if (c.state === 'recalling' || c.state === 'recalled') {
     p.recall.recallConfirmed = await db.deliveries.countDocuments({ appId: c.appId, messageId: campaignSendKey(c.campaignId), removedAt: { $exists: true } });
   }
-  const started = c.firstBatchAt?.getTime();
+  // From the start (the snapshot included), so one page's campaign has a rate too.
+  const started = (c.startedAt ?? c.firstBatchAt)?.getTime();
   const last = (c.lastBatchAt ?? now).getTime();
   if (started !== undefined && last > started && p.processed > 0) {
     p.ratePerSecond = Math.round((p.processed / ((last - started) / 1000)) * 10) / 10;

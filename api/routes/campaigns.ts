@@ -14,6 +14,7 @@ import { route } from '../routing';
 import { campaignCreateSchema, campaignIdSchema, campaignListQuerySchema, campaignUpdateSchema, campaignViewSchema } from '../../campaigns/schemas';
 import { campaignView, checkDefinition, findCampaign, moveCampaign, newCampaignDoc, planIssues, updatedDefinition } from '../../campaigns/store';
 import type { CampaignDoc } from '../../data/models/campaigns';
+import { resolveTemplate } from '../../templates/store';
 import type { Role } from '../../domain/auth';
 import { ALLOWED_FROM, CAMPAIGN_STATES, mayDo, type CampaignAction, type CampaignState } from '../../domain/campaigns';
 import { InvalidInputError } from '../../lib/invalidInput';
@@ -157,7 +158,11 @@ export function campaignRoutes(deps: ApiDeps) {
         let state: CampaignState;
         if (c.state === 'draft') {
           const to = c.schedule.kind === 'at' && Date.parse(c.schedule.at!) > Date.now() ? 'scheduled' : 'running';
-          const moved = await moveCampaign(db, c, ['draft'], to, to === 'running' ? { startedAt: new Date() } : {});
+          // The template version is pinned now: one published while the campaign waits or is paused is not the one it sends.
+          const found = c.template.version === undefined ? await resolveTemplate(db, c.appId, c.template.id) : undefined;
+          if (found && !found.ok) throw new ApiError(409, 'template_unavailable', `${found.message}: publish it before starting`, [{ path: 'template', message: found.reason }]);
+          const template = found?.ok ? { template: { ...c.template, version: found.template.version! } } : {};
+          const moved = await moveCampaign(db, c, ['draft'], to, { ...template, ...(to === 'running' ? { startedAt: new Date() } : {}) });
           if (!moved) throw wrongState(await campaignOr404(c.appId, c.campaignId), 'start');
           state = moved.state;
         } else if ((c.state === 'running' || c.state === 'scheduled') && !(await running(c))) {

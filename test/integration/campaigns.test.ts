@@ -91,6 +91,7 @@ test('pause is acknowledged and no batch starts after it; resume finishes with e
   expect((await act('pz', 'pause')).status).toBe(409);
   const paused = await view('pz');
   expect(paused.state).toBe('paused');
+  expect(paused.template).toEqual({ id: 'indirim', version: 1 }); // pinned at start, whatever is published while it waits
 
   // The workflow's history: after the pause was accepted, no page was scheduled until the resume.
   const handle = h.temporal.workflow.getHandle(campaignWorkflowId('demo', 'pz'));

@@ -1,8 +1,11 @@
 /**
  * A checked rule → one MongoDB filter on profiles. Behaviour leaves are answered from the
  * event counters first (one `$group` + `$sum` per distinct event and window) and enter the
- * filter as `_id` sets, so the profile query never touches the events collection. Relative
- * dates and day windows are fixed at `now`, which the caller reports as `evaluatedAt`.
+ * filter as `_id` sets, so the profile query never touches the events collection. Those sets
+ * hold every matching profile: fine for a count or a preview, not for a campaign's audience
+ * at a million profiles, which streamMembers.ts walks instead with the same leaf filters and
+ * count arithmetic (staticFilter, windowStartDay, eventCountHolds). Relative dates and day
+ * windows are fixed at `now`, which the caller reports as `evaluatedAt`.
  * User text reaches a regex only escaped, and only within the limits validateRule.ts sets.
  */
 import type { QueryFilter } from 'mongoose';
@@ -66,17 +69,27 @@ function totalsReader(db: Db, appId: string, budget: QueryBudget): Totals {
   };
 }
 
-async function eventFilter(rule: Extract<CheckedRule, { kind: 'event' }>, now: Date, totals: Totals): Promise<Filter> {
-  const fromDay = rule.withinDays === undefined ? undefined : utcDay(now) - rule.withinDays + 1;
-  const byProfile = await totals(rule.name, fromDay);
-  const ids = (keep: (n: number) => boolean) => [...byProfile].filter(([, n]) => keep(n)).map(([id]) => id);
-  const { count } = rule;
+/** The first UTC day an event leaf counts (today included in its window of `withinDays`), or undefined for all time. */
+export function windowStartDay(rule: Extract<CheckedRule, { kind: 'event' }>, now: Date): number | undefined {
+  return rule.withinDays === undefined ? undefined : utcDay(now) - rule.withinDays + 1;
+}
+
+/** Whether a profile that did the leaf's event `n` times in its window (0 when it has no counters there) matches the leaf. */
+export function eventCountHolds(rule: Extract<CheckedRule, { kind: 'event' }>, n: number): boolean {
   switch (rule.op) {
-    case 'atLeast': return count === 0 ? EVERYONE : { _id: { $in: ids((n) => n >= count) } };
-    case 'atMost': return { _id: { $nin: ids((n) => n > count) } };
-    case 'exactly': return count === 0 ? { _id: { $nin: ids((n) => n > 0) } } : { _id: { $in: ids((n) => n === count) } };
-    case 'never': return { _id: { $nin: ids((n) => n > 0) } };
+    case 'atLeast': return n >= rule.count;
+    case 'atMost': return n <= rule.count;
+    case 'exactly': return n === rule.count;
+    case 'never': return n === 0;
   }
+}
+
+/** The leaf as a set of `_id`s: those with counters that match it ($in), or all but those with counters that do not ($nin, when a profile without counters matches). */
+async function eventFilter(rule: Extract<CheckedRule, { kind: 'event' }>, now: Date, totals: Totals): Promise<Filter> {
+  if (rule.op === 'atLeast' && rule.count === 0) return EVERYONE;
+  const byProfile = await totals(rule.name, windowStartDay(rule, now));
+  const ids = (keep: boolean) => [...byProfile].filter(([, n]) => eventCountHolds(rule, n) === keep).map(([id]) => id);
+  return eventCountHolds(rule, 0) ? { _id: { $nin: ids(false) } } : { _id: { $in: ids(true) } };
 }
 
 async function compileNode(rule: CheckedRule, now: Date, totals: Totals): Promise<Filter> {
@@ -92,7 +105,17 @@ async function compileNode(rule: CheckedRule, now: Date, totals: Totals): Promis
   }
 }
 
-/** The filter for the app's live profiles (not those half-way through a merge or an erasure) matching `rule`; its reads of the counters spend `budget`. */
+/** The app's live profiles: not those half-way through a merge or an erasure. */
+export function liveProfiles(appId: string): Filter {
+  return { appId, mergedInto: { $exists: false }, erasing: { $exists: false } };
+}
+
+/** The filter of a rule without behaviour leaves, as compileRule nests it (without liveProfiles): it reads nothing. */
+export function staticFilter(rule: CheckedRule, now: Date): Promise<Filter> {
+  return compileNode(rule, now, () => Promise.reject(new Error('staticFilter: the rule has a behaviour leaf')));
+}
+
+/** The filter for the app's live profiles matching `rule`; its reads of the counters spend `budget`. */
 export async function compileRule(db: Db, appId: string, rule: CheckedRule, now: Date, budget: QueryBudget = defaultQueryBudget()): Promise<Filter> {
-  return { appId, mergedInto: { $exists: false }, erasing: { $exists: false }, $and: [await compileNode(rule, now, totalsReader(db, appId, budget))] };
+  return { ...liveProfiles(appId), $and: [await compileNode(rule, now, totalsReader(db, appId, budget))] };
 }

@@ -17,6 +17,7 @@ import { forEachLimit } from '../lib/forEachLimit';
 import { createPushAdapters } from '../providers/pushAdapters';
 import { startFcmSimulator } from '../simulators/fcmSimulator';
 import { generateSimPushCredentials, simFcmAccount, simServiceAccount } from '../simulators/pushCredentials';
+import { insertPushProfiles } from './benchRota';
 
 const CONCURRENCY = 32;
 
@@ -28,13 +29,7 @@ export async function benchBatchSend(stack: Pick<Stack, 'mongoUri'>, n: number, 
   const db = await connectDb(stack.mongoUri.replace(/\/([^/?]*)(\?|$)/, `/bench_batch_${Date.now()}$2`));
   const adapters = createPushAdapters({ FCM_URL: fcm.url, PUSH_CREDENTIALS_FILE: file });
   try {
-    const at = new Date();
-    const ids = Array.from({ length: n }, (_, i) => `demo:prf_b${i}`);
-    for (let start = 0; start < n; start += 1000) {
-      await db.profiles.insertMany(
-        ids.slice(start, start + 1000).map((_id, k) => ({ _id, appId: 'demo', externalId: `b-${start + k}`, attributes: {}, devices: [{ token: `sim-silent-b${start + k}`, platform: 'android', pushEnabled: true, updatedAt: at }] })),
-      );
-    }
+    const ids = await insertPushProfiles(db, 'b', n);
     await saveDeliverySettings(db, 'demo', { ...DEFAULT_DELIVERY_SETTINGS, rateLimits: { push: ratePerSecond } });
     const content = { title: 'Merhaba', body: 'Sipariş {{ profile.externalId }} hazır' };
 

@@ -15,6 +15,26 @@ export interface BenchRota {
   stop(): Promise<void>;
 }
 
+/**
+ * `n` profiles of the demo app written straight to the database in chunks of 1000 (`_id`
+ * `demo:prf_{prefix}{i}` in `_id` order, externalId `{prefix}-{i}`), each with `attributes` and one
+ * Android device `sim-silent-{prefix}{i}`: the simulator accepts its pushes and the device sends no
+ * receipt. Answers the `_id`s.
+ */
+export async function insertPushProfiles(db: Db, prefix: string, n: number, attributes: Record<string, unknown> = {}): Promise<string[]> {
+  const at = new Date();
+  const ids = Array.from({ length: n }, (_, i) => `demo:prf_${prefix}${String(i).padStart(7, '0')}`);
+  for (let start = 0; start < n; start += 1000) {
+    await db.profiles.insertMany(
+      ids.slice(start, start + 1000).map((_id, k) => ({
+        _id, appId: 'demo', externalId: `${prefix}-${start + k}`, attributes, createdAt: at, updatedAt: at,
+        devices: [{ token: `sim-silent-${prefix}${start + k}`, platform: 'android', pushEnabled: true, updatedAt: at }],
+      })),
+    );
+  }
+  return ids;
+}
+
 export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {

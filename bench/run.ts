@@ -3,7 +3,7 @@
  * MONGODB_URI) and runs each benchmark, printing its ratio against the raw floor measured
  * in the same run. `npm run bench -- messages` (or `customerData`, `iys`, `database`) runs one.
  * BENCH_DB_SIZES, BENCH_DB_PLAIN, BENCH_MESSAGES, BENCH_CONCURRENCY, BENCH_EVENTS, BENCH_PROFILES, BENCH_RUNS, BENCH_IYS_PEOPLE
- * BENCH_IYS_BATCH_DELAY_MS, BENCH_BATCH_RECIPIENTS and BENCH_BATCH_RATE size them.
+ * BENCH_IYS_BATCH_DELAY_MS, BENCH_BATCH_RECIPIENTS, BENCH_BATCH_RATE and BENCH_CAMPAIGN size them.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { benchMessages } from './messages';
 import { benchIysIntegrator } from './iysIntegrator';
 import { benchDatabase } from './database';
 import { benchBatchSend } from './batchSend';
+import { benchCampaign } from './campaign';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, (stack: Stack) => Promise<string[]>> = {
   iys: (stack) => benchIysIntegrator(stack, env('BENCH_IYS_PEOPLE', 2500), env('BENCH_IYS_BATCH_DELAY_MS', 1000)),
   database: (stack) => benchDatabase(stack, (process.env.BENCH_DB_SIZES ?? '10000,100000').split(',').map(Number), process.env.BENCH_DB_PLAIN !== '0'),
   batchSend: (stack) => benchBatchSend(stack, env('BENCH_BATCH_RECIPIENTS', 20_000), env('BENCH_BATCH_RATE', 10_000)),
+  campaign: (stack) => benchCampaign(stack, env('BENCH_CAMPAIGN', 100_000)),
   customerData: (stack) => benchCustomerData(stack, { events: env('BENCH_EVENTS', 50_000), profiles: env('BENCH_PROFILES', 100_000), concurrency: env('BENCH_CONCURRENCY', 2) }),
 };
 

@@ -14,7 +14,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../data/db';
 import type { CampaignBatchDoc, CampaignBatchKind, CampaignDoc } from '../data/models/campaigns';
 import type { DeliveryDoc } from '../data/models/deliveries';
-import type { ProfileDoc } from '../data/models/profiles';
+import type { Device, ProfileDoc } from '../data/models/profiles';
 import type { CampaignState, ChannelPlan } from '../domain/campaigns';
 import { forEachLimit } from '../lib/forEachLimit';
 import { batchDeliveryId, scopedId } from '../lib/ids';
@@ -31,6 +31,9 @@ export interface CampaignDeps {
   pushAdapters: PushAdapters;
   receiptSecret: string;
 }
+
+/** A push of the campaign to one device, and its ledger record. */
+type SentPush = { device: Device; delivery: DeliveryDoc };
 
 export interface CampaignRef {
   appId: string;
@@ -89,12 +92,12 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
   }
 
   /** The page's recipients' pushes (one per device they had when it was sent; uninstalled since included) and their ledger records. */
-  async function pushDeliveriesOf(ref: PageRef, profileIds: string[]): Promise<Map<string, { device: ProfileDoc['devices'] extends (infer D)[] | undefined ? D : never; delivery: DeliveryDoc }[]>> {
+  async function pushDeliveriesOf(ref: PageRef, profileIds: string[]): Promise<Map<string, SentPush[]>> {
     const key = campaignSendKey(ref.campaignId);
-    const out = new Map<string, { device: NonNullable<ProfileDoc['devices']>[number]; delivery: DeliveryDoc }[]>();
+    const out = new Map<string, SentPush[]>();
     await forEachLimit(profileIds, 16, async (profileId) => {
       const profile = await db.profiles.findOne({ _id: profileId }, { devices: 1 }).lean<ProfileDoc>();
-      const found: { device: NonNullable<ProfileDoc['devices']>[number]; delivery: DeliveryDoc }[] = [];
+      const found: SentPush[] = [];
       for (const device of profile?.devices ?? []) {
         const delivery = await db.deliveries.findOne({ _id: batchDeliveryId(ref.appId, key, profileId, 'push', device.token) }).lean<DeliveryDoc>();
         if (delivery) found.push({ device, delivery });
@@ -103,6 +106,13 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
       beat({ page: ref.page });
     });
     return out;
+  }
+
+  /** The page's pushes a device confirmed, counted onto its send batch's record. */
+  async function recordDelivered(ref: PageRef, pushes: Map<string, SentPush[]>): Promise<number> {
+    const delivered = [...pushes.values()].reduce((n, list) => n + list.filter((p) => p.delivery.receivedAt).length, 0);
+    await db.campaignBatches.updateOne({ _id: batchDocId(ref, 'send') }, { $set: { delivered } });
+    return delivered;
   }
 
   async function recordBatch(ref: PageRef, kind: CampaignBatchKind, channel: string, r: Pick<SendBatchResult, 'recipients' | 'sent' | 'failed' | 'skipped' | 'deferred' | 'reasons'>, delivered?: number): Promise<void> {
@@ -191,8 +201,7 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
       const recipients = await pageOf(ref);
       const pushes = await pushDeliveriesOf(ref, recipients);
       const received = (id: string) => (pushes.get(id) ?? []).some((p) => p.delivery.receivedAt);
-      const delivered = [...pushes.values()].reduce((n, list) => n + list.filter((p) => p.delivery.receivedAt).length, 0);
-      await db.campaignBatches.updateOne({ _id: batchDocId(ref, 'send') }, { $set: { delivered } });
+      await recordDelivered(ref, pushes);
       const without = recipients.filter((id) => !received(id));
       const r = await sendPage(ref, c, 'sms', without, 'fallback');
       await recordBatch(ref, 'fallback', 'sms', r);
@@ -202,10 +211,7 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
     /** Counts a push page's receipts onto its batch record (push-only campaigns, when they finish). */
     async countCampaignReceipts(ref: PageRef): Promise<number> {
       const recipients = await pageOf(ref);
-      const pushes = await pushDeliveriesOf(ref, recipients);
-      const delivered = [...pushes.values()].reduce((n, list) => n + list.filter((p) => p.delivery.receivedAt).length, 0);
-      await db.campaignBatches.updateOne({ _id: batchDocId(ref, 'send') }, { $set: { delivered } });
-      return delivered;
+      return recordDelivered(ref, await pushDeliveriesOf(ref, recipients));
     },
 
     /**

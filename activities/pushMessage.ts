@@ -24,9 +24,6 @@ export function pushMessageFor(device: Device, content: RenderedPush, data: Reco
   return { token: device.token, ...base, ...(device.webPush ? { subscription: { endpoint: device.token, keys: device.webPush } } : {}), idempotencyKey };
 }
 
-/** Whether a push failure said the token is dead: the device is then marked uninstalled. */
-export const isUnregistered = (kind: PushFailureKind) => kind === 'unregistered';
-
 /**
  * An adapter's failure as the delivery ledger records it (activities/deliverOnce.ts): a
  * ProviderError, retryable for `rate_limited` and `unavailable`, whose message names the

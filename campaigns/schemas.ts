@@ -31,12 +31,7 @@ const definition = {
   schedule: scheduleSchema.default({ kind: 'now' }),
 };
 
-const planRule = <T extends { channelPlan?: string; fallbackAfterSeconds?: number }>(v: T, ctx: z.RefinementCtx) => {
-  if (v.channelPlan === 'push_then_sms' && v.fallbackAfterSeconds === undefined) ctx.addIssue({ code: 'custom', path: ['fallbackAfterSeconds'], message: 'is required with push_then_sms' });
-  if (v.channelPlan !== undefined && v.channelPlan !== 'push_then_sms' && v.fallbackAfterSeconds !== undefined) ctx.addIssue({ code: 'custom', path: ['fallbackAfterSeconds'], message: 'applies only to push_then_sms' });
-};
-
-export const campaignCreateSchema = z.strictObject({ id: campaignIdSchema.optional().describe('default: made up'), ...definition }).superRefine(planRule);
+export const campaignCreateSchema = z.strictObject({ id: campaignIdSchema.optional().describe('default: made up'), ...definition });
 export type CampaignCreate = z.infer<typeof campaignCreateSchema>;
 
 export const campaignUpdateSchema = z

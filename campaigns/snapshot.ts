@@ -40,19 +40,22 @@ export async function audienceFilter(db: Db, c: CampaignDoc): Promise<MemberFilt
   return (await segmentFilter(db, c.appId, rule, 'audience', queryBudget(10 * 60_000))).filter;
 }
 
-/** The members in `_id` order, in pages of ids, after `after` when given. */
-async function* members(db: Db, filter: MemberFilter, after?: string): AsyncGenerator<string[]> {
+type Member = Pick<ProfileDoc, '_id' | 'devices'>;
+
+/** The members in `_id` order, in pages, after `after` when given; with their devices' zones when `zones` (read in the same stream). */
+async function* members(db: Db, filter: MemberFilter, opts: { after?: string; zones?: boolean } = {}): AsyncGenerator<Member[]> {
   // The tenant stays at the filter's top level (data/tenantScope.ts); the resume point joins its $and.
-  const query = after ? { ...filter, $and: [...((filter.$and as object[] | undefined) ?? []), { _id: { $gt: after } }] } : filter;
-  let ids: string[] = [];
-  for await (const p of db.profiles.find(query, { _id: 1 }).sort({ _id: 1 }).lean<{ _id: string }[]>().cursor({ batchSize: 1000 })) {
-    ids.push(p._id);
-    if (ids.length === CAMPAIGN_BATCH_SIZE) {
-      yield ids;
-      ids = [];
+  const query = opts.after ? { ...filter, $and: [...((filter.$and as object[] | undefined) ?? []), { _id: { $gt: opts.after } }] } : filter;
+  const projection = opts.zones ? { _id: 1, 'devices.timeZone': 1, 'devices.updatedAt': 1 } : { _id: 1 };
+  let page: Member[] = [];
+  for await (const p of db.profiles.find(query, projection).sort({ _id: 1 }).lean<Member[]>().cursor({ batchSize: 1000 })) {
+    page.push(p);
+    if (page.length === CAMPAIGN_BATCH_SIZE) {
+      yield page;
+      page = [];
     }
   }
-  if (ids.length > 0) yield ids;
+  if (page.length > 0) yield page;
 }
 
 export interface Snapshot {
@@ -80,7 +83,8 @@ export async function writeSnapshot(
   if (c.schedule.kind !== 'localTime') {
     let n = opts.resume?.page ?? 0;
     let size = n * CAMPAIGN_BATCH_SIZE;
-    for await (const ids of members(db, filter, opts.resume?.after)) {
+    for await (const found of members(db, filter, opts.resume ? { after: opts.resume.after } : {})) {
+      const ids = found.map((m) => m._id);
       await write(page(n++, ids));
       size += ids.length;
       // Reported once stored: a retry resumes after it.
@@ -102,21 +106,16 @@ export async function writeSnapshot(
     buckets.set(zone, []);
     await write(page(n++, ids, { zone, sendAt: new Date(nextLocalTime(opts.startedAt, minute, zone)) }));
   };
-  for await (const ids of members(db, filter)) {
-    const zones = new Array<string>(ids.length);
-    await forEachLimit(ids, 16, async (id, i) => {
-      const p = await db.profiles.findOne({ _id: id }, { devices: 1 }).lean<Pick<ProfileDoc, 'devices'>>();
-      zones[i] = profileTimeZone(p?.devices, appZone).timeZone;
-    });
-    for (let i = 0; i < ids.length; i++) {
-      const zone = zones[i]!;
+  for await (const found of members(db, filter, { zones: true })) {
+    for (const m of found) {
+      const zone = profileTimeZone(m.devices, appZone).timeZone;
       const bucket = buckets.get(zone) ?? [];
-      bucket.push(ids[i]!);
+      bucket.push(m._id);
       buckets.set(zone, bucket);
       if (bucket.length === CAMPAIGN_BATCH_SIZE) await flush(zone);
     }
-    size += ids.length;
-    opts.onPage({ page: n, after: ids[ids.length - 1]! });
+    size += found.length;
+    opts.onPage({ page: n, after: found[found.length - 1]!._id });
   }
   for (const zone of [...buckets.keys()].sort()) await flush(zone);
   await Promise.all(pending);

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../data/db';
 import type { CampaignDoc } from '../data/models/campaigns';
-import { mayDo, type CampaignAction, type CampaignState, type ChannelPlan } from '../domain/campaigns';
+import type { CampaignState, ChannelPlan } from '../domain/campaigns';
 import { localId, randomToken, scopedId } from '../lib/ids';
 import type { FieldIssue } from '../lib/invalidInput';
 import { validateRule } from '../segments/validateRule';
@@ -76,10 +76,6 @@ export async function moveCampaign(db: Db, c: Pick<CampaignDoc, '_id'>, from: re
   return db.campaigns
     .findOneAndUpdate({ _id: c._id, state: { $in: [...from] } }, { $set: { state: to, stateChangedAt: new Date(), ...extra } }, { returnDocument: 'after' })
     .lean<CampaignDoc>();
-}
-
-export function allowed(action: CampaignAction, c: CampaignDoc): boolean {
-  return mayDo(action, c.state);
 }
 
 export async function campaignView(db: Db, c: CampaignDoc) {

@@ -7,6 +7,11 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
+/** A sealed value that does not open: sealed under another key, for another record, or damaged. */
+export class UnreadableSecretError extends Error {
+  override name = 'UnreadableSecretError';
+}
+
 export interface SecretBox {
   seal(plain: unknown, context: string): string;
   open<T>(sealed: string, context: string): T;
@@ -24,12 +29,16 @@ export function createSecretBox(secret: string): SecretBox {
     },
     open<T>(sealed: string, context: string): T {
       const [version, iv, tag, body] = sealed.split('.');
-      if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('not a sealed secret');
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-      decipher.setAAD(Buffer.from(context));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      const plain = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
-      return JSON.parse(plain) as T;
+      if (version !== 'v1' || !iv || !tag || body === undefined) throw new UnreadableSecretError('not a sealed secret');
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+        decipher.setAAD(Buffer.from(context));
+        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+        const plain = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+        return JSON.parse(plain) as T;
+      } catch {
+        throw new UnreadableSecretError('the sealed secret does not open with this key');
+      }
     },
   };
 }

@@ -18,13 +18,18 @@ export type ReceiptOutcome =
   /** `at` is before the message was accepted or after now, beyond the clock skew allowed. */
   | { outcome: 'out_of_range'; earliest: Date; latest: Date };
 
+/** A device cannot have seen a push before it was sent for, nor later than now (less and plus the clock skew allowed). */
+function outOfRange(createdAt: Date, at: Date, now: Date): Extract<ReceiptOutcome, { outcome: 'out_of_range' }> | undefined {
+  const earliest = new Date(createdAt.getTime() - RECEIPT_CLOCK_SKEW_MS);
+  const latest = new Date(now.getTime() + RECEIPT_CLOCK_SKEW_MS);
+  return at < earliest || at > latest ? { outcome: 'out_of_range', earliest, latest } : undefined;
+}
+
 export async function recordReceipt(deps: { db: Db; temporal: Client }, r: { appId: string; messageId: string; status: ReceiptStatus; at: Date }, now = new Date()): Promise<ReceiptOutcome> {
   const message = await deps.db.messages.findOne({ _id: messageDocId(r.appId, r.messageId) }, { createdAt: 1 }).lean();
   if (!message) return { outcome: 'not_found' };
-  // A device cannot have seen a push before the message existed, nor later than now.
-  const earliest = new Date(message.createdAt.getTime() - RECEIPT_CLOCK_SKEW_MS);
-  const latest = new Date(now.getTime() + RECEIPT_CLOCK_SKEW_MS);
-  if (r.at < earliest || r.at > latest) return { outcome: 'out_of_range', earliest, latest };
+  const range = outOfRange(message.createdAt, r.at, now);
+  if (range) return range;
 
   const found = await recordMessageStep(deps.db, r, r.status === 'opened' ? 'push_opened' : 'push_delivered', r.at);
   if (!found) return { outcome: 'not_found' };
@@ -47,9 +52,8 @@ export async function recordDeliveryReceipt(db: Db, r: { appId: string; delivery
   if (!r.deliveryId.startsWith(`${r.appId}:`)) return { outcome: 'not_found' };
   const delivery = await db.deliveries.findOne({ _id: r.deliveryId }, { createdAt: 1, channel: 1 }).lean();
   if (!delivery || delivery.channel !== 'push') return { outcome: 'not_found' };
-  const earliest = new Date(delivery.createdAt.getTime() - RECEIPT_CLOCK_SKEW_MS);
-  const latest = new Date(now.getTime() + RECEIPT_CLOCK_SKEW_MS);
-  if (r.at < earliest || r.at > latest) return { outcome: 'out_of_range', earliest, latest };
+  const range = outOfRange(delivery.createdAt, r.at, now);
+  if (range) return range;
   const field = r.status === 'opened' ? 'openedAt' : r.status === 'removed' ? 'removedAt' : 'receivedAt';
   // $min: the earliest report wins whatever order they arrive in; an open is also a delivery.
   await db.deliveries.updateOne({ _id: r.deliveryId }, { $min: { [field]: r.at, ...(field === 'openedAt' ? { receivedAt: r.at } : {}) } });

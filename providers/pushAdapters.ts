@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { credentialsSecret, type Config } from '../config';
 import { channelCredentialsId, channelCredentialsOf, type ApnsCredentials, type ChannelCredentials, type CredentialChannel, type WebPushCredentials } from '../channels/credentials';
 import type { Db } from '../data/db';
-import { createSecretBox } from '../lib/sealedSecrets';
+import { createSecretBox, UnreadableSecretError } from '../lib/sealedSecrets';
 import { createApnsAdapter } from './apns';
 import type { PushChannelAdapter } from './channels';
 import { createFcmAdapter, type ServiceAccount } from './fcm';
@@ -96,7 +96,7 @@ export function createPushAdapters(config: PushAdaptersConfig, opts: { db?: Db; 
     } catch (err) {
       // Sealed under another CREDENTIALS_KEY (or damaged): no adapter, so the app's pushes fail at once as no_adapter
       // (not retried for an hour) until an admin saves the credentials again.
-      if (err instanceof Error && /authenticate|sealed secret/.test(err.message)) return { version, adapter: undefined, checkedAt: Date.now() };
+      if (err instanceof UnreadableSecretError) return { version, adapter: undefined, checkedAt: Date.now() };
       throw err;
     }
     return { version: stored?.version ?? 0, adapter: build(provider, stored?.credentials), checkedAt: Date.now() };

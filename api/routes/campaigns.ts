@@ -105,7 +105,7 @@ export function campaignRoutes(deps: ApiDeps) {
       handler: async ({ body, req, res }) => {
         const appId = appIdOf(req);
         const doc = newCampaignDoc(appId, body);
-        const issues = await checkDefinition(db, appId, doc);
+        const issues = [...planIssues(doc), ...(await checkDefinition(db, appId, doc))];
         if (issues.length > 0) throw new InvalidInputError(issues);
         await insertOr409(() => db.campaigns.create(doc), `campaign ${doc.campaignId} exists`, 'body.id');
         res.status(201).json(await campaignView(db, doc));

@@ -6,7 +6,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { newCampaignDoc } from '../../campaigns/store';
-import { loadConfig } from '../../config';
 import { connectDb, type Db } from '../../data/db';
 import { nextLocalTime, wallTime } from '../../gate/localTime';
 import { startPushSimulators, type PushSimulators } from '../../simulators/pushSimulators';
@@ -15,7 +14,7 @@ import { createTemplate, publishTemplate } from '../../templates/store';
 import { activitiesFromConfig, workflowsPath } from '../../worker';
 import { campaignRun, campaignWorkflowId } from '../../workflows/campaignRun';
 import { testDbUri } from '../support/testDb';
-import { startTimeSkipping } from '../support/timeSkipping';
+import { startTimeSkipping, timeSkippingConfig } from '../support/timeSkipping';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -53,10 +52,7 @@ afterAll(async () => {
 });
 
 test('a local-time schedule sends each recipient at 10:00 in their own zone', async () => {
-  const config = loadConfig({
-    MONGODB_URI: 'mongodb://unused/x', TEMPORAL_ADDRESS: 'unused:1', SMTP_URL: 'smtp://unused:25', ...sims.env, SMS_PROVIDER_URL: sms.url,
-    RECEIPT_SECRET: 'time-skipping-secret-0123', TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-  });
+  const config = timeSkippingConfig(TASK_QUEUE, { ...sims.env, SMS_PROVIDER_URL: sms.url });
   const doc = newCampaignDoc('demo', {
     id: 'lt', name: 'Sabah kahvesi', audience: { rule: { channel: 'msisdn' } }, channelPlan: 'push', template: { id: 'sabah' }, category: 'transactional',
     schedule: { kind: 'localTime', localTime: '10:00' },

@@ -11,7 +11,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { createMessagingActivities } from '../../activities/messaging';
-import { loadConfig } from '../../config';
 import { connectDb, type Db } from '../../data/db';
 import { saveDeliverySettings } from '../../gate/settings';
 import { wallTime } from '../../gate/localTime';
@@ -24,7 +23,7 @@ import { activitiesFromConfig, workflowsPath } from '../../worker';
 import { messageWorkflowId, pushWithSmsFallback, QUIET_HOURS_PATCH } from '../../workflows/pushWithSmsFallback';
 import { testDbUri } from '../support/testDb';
 import { startPushSimulators, type PushSimulators } from '../../simulators/pushSimulators';
-import { startTimeSkipping } from '../support/timeSkipping';
+import { startTimeSkipping, timeSkippingConfig } from '../support/timeSkipping';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -44,10 +43,7 @@ beforeAll(async () => {
   db = await connectDb(testDbUri('quiethours'));
   sims = await startPushSimulators();
   sms = await startSmsSimulator();
-  const config = loadConfig({
-    MONGODB_URI: 'mongodb://unused/x', TEMPORAL_ADDRESS: 'unused:1', SMTP_URL: 'smtp://unused:25',
-    ...sims.env, SMS_PROVIDER_URL: sms.url, RECEIPT_SECRET: 'time-skipping-secret-0123', TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-  });
+  const config = timeSkippingConfig(TASK_QUEUE, { ...sims.env, SMS_PROVIDER_URL: sms.url });
   const messaging = createMessagingActivities({ db, pushAdapters: createPushAdapters(config, { db }), sms: createHttpSmsProvider(sms.url), receiptSecret: config.RECEIPT_SECRET, smsSender: config.SMS_SENDER, clock: temporalClock });
   activities = { ...activitiesFromConfig(config, db), ...messaging };
   bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });

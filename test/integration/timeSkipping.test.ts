@@ -12,10 +12,9 @@ import { startPushSimulators, type PushSimulators } from '../../simulators/pushS
 import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
 import { pushWithSmsFallback, messageWorkflowId } from '../../workflows/pushWithSmsFallback';
 import { activitiesFromConfig, workflowsPath } from '../../worker';
-import { loadConfig } from '../../config';
 import { messageDocId } from '../../lib/ids';
 import { testDbUri } from '../support/testDb';
-import { startTimeSkipping } from '../support/timeSkipping';
+import { startTimeSkipping, timeSkippingConfig } from '../support/timeSkipping';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -38,10 +37,7 @@ afterAll(async () => {
 });
 
 test('a 6-hour push fallback fires the SMS after 6 hours of workflow time', async () => {
-  const config = loadConfig({
-    MONGODB_URI: 'mongodb://unused/x', TEMPORAL_ADDRESS: 'unused:1', SMTP_URL: 'smtp://unused:25',
-    ...sims.env, SMS_PROVIDER_URL: sms.url, RECEIPT_SECRET: 'time-skipping-secret-0123', TEMPORAL_TASK_QUEUE: 'timeskip',
-  });
+  const config = timeSkippingConfig('timeskip', { ...sims.env, SMS_PROVIDER_URL: sms.url });
   const { profile } = await upsertProfile(db, 'demo', { externalId: 'sleeper', msisdn: '+905301234567', devices: [{ token: 'sim-silent-sleeper', platform: 'ios', pushEnabled: true }] });
   const messageId = randomUUID();
   const now = new Date();

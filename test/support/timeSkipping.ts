@@ -1,5 +1,6 @@
 /** Temporal's time-skipping test server: the cached binary the tool cache prepared when there is one, else the SDK's own download. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { loadConfig, type Config } from '../../config';
 import { resolveTimeSkippingServer } from '../../infra/tools';
 
 /**
@@ -17,4 +18,16 @@ export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
       if (attempt >= START_ATTEMPTS || !/did not start within/.test(String(err))) throw err;
     }
   }
+}
+
+/**
+ * The configuration of a worker on the time-skipping server: the activities get their
+ * database and providers from the test (the addresses here are never dialled), the
+ * simulators' from `env`.
+ */
+export function timeSkippingConfig(taskQueue: string, env: Record<string, string>): Config {
+  return loadConfig({
+    MONGODB_URI: 'mongodb://unused/x', TEMPORAL_ADDRESS: 'unused:1', SMTP_URL: 'smtp://unused:25', SMS_PROVIDER_URL: 'http://127.0.0.1:9',
+    RECEIPT_SECRET: 'time-skipping-secret-0123', TEMPORAL_TASK_QUEUE: taskQueue, ...env,
+  });
 }

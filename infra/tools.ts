@@ -9,9 +9,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, chmodSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, chmodSync, renameSync, rmSync } from 'node:fs';
+import os, { homedir } from 'node:os';
 import path from 'node:path';
+import { PUSHDOWN_SOURCE, patchedFerretDbModFile } from './ferretdbPatch';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 export const FERRETDB_VERSION = '1.24.2';
@@ -86,6 +87,7 @@ function ferretDbSourceHash(): string {
   const h = createHash('sha256');
   const files = readdirSync(srcDir).filter((f) => (f.endsWith('.go') && !f.endsWith('_test.go')) || f === 'go.mod' || f === 'go.sum').sort();
   for (const f of files) h.update(f).update(readFileSync(path.join(srcDir, f)));
+  h.update('pushdown').update(readFileSync(PUSHDOWN_SOURCE)).update(readFileSync(path.join(__dirname, 'ferretdbPatch.ts')));
   return h.digest('hex').slice(0, 10);
 }
 
@@ -95,12 +97,18 @@ export async function resolveFerretDb(): Promise<ResolvedTool | undefined> {
   if (existsSync(bin)) return { path: bin, source: 'cache' };
   if (!goVersionOk()) return undefined;
   console.log(`rota: building FerretDB ${FERRETDB_VERSION} from Go modules (once; about two minutes)…`);
-  await buildInto(dir, (tmp) =>
-    run('go', ['build', '-trimpath', '-o', path.join(tmp, 'ferretdb'), '.'], {
-      cwd: path.join(repoRoot, 'infra', 'ferretdb'),
-      env: { CGO_ENABLED: '0' },
-    }),
-  );
+  await buildInto(dir, async (tmp) => {
+    const env = { CGO_ENABLED: '0' };
+    const cwd = path.join(repoRoot, 'infra', 'ferretdb');
+    await run('go', ['mod', 'download'], { cwd, env });
+    const work = mkdtempSync(path.join(os.tmpdir(), 'rota-ferretdb-src-'));
+    try {
+      const modFile = patchedFerretDbModFile(work, env);
+      await run('go', ['build', '-trimpath', `-modfile=${modFile}`, '-o', path.join(tmp, 'ferretdb'), '.'], { cwd, env });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
   return { path: bin, source: 'built' };
 }
 

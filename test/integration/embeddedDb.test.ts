@@ -1,7 +1,8 @@
 /**
  * The embedded MongoDB-wire server behaves like MongoDB where Rota relies on it
  * (infra/ferretdb): concurrent single-document updates from several processes lose
- * nothing, and `_id` lookups are answered from an index on every collection, old or new.
+ * nothing, and `_id` lookups are answered from an index on every collection, old or new,
+ * also when the filter holds more than `_id` or lists ids with `$in` (infra/ferretdbPatch.ts).
  * With ROTA_FERRETDB_PLAIN=1 (plain FerretDB 1.24, no front) the atomicity test fails.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -79,6 +80,32 @@ describe('the embedded database', () => {
     const plans = (await idPlans(path.join(process.env.ROTA_TEST_DATA_DIR!, 'ferretdb'))).filter((p) => p.Database === dbName);
     expect(plans.map((p) => p.Collection)).toEqual(expect.arrayContaining(['atomic', name]));
     for (const p of plans) expect(p.Plan).toMatch(/USING INDEX \S+__id_rota/);
+  });
+
+  test('a filter that pins `_id` among other conditions, or lists ids with $in, answers exactly what MongoDB does', async () => {
+    const docs = conn.db!.collection<{ _id: string; state: string; n: number }>('pinned');
+    await docs.insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: `d${i}`, state: i % 2 ? 'pending' : 'sent', n: i })));
+    // Compare-and-set: only the document whose state still matches changes.
+    expect((await docs.updateOne({ _id: 'd1', state: 'pending' }, { $set: { state: 'sent' } })).modifiedCount).toBe(1);
+    expect((await docs.updateOne({ _id: 'd1', state: 'pending' }, { $set: { state: 'sent' } })).modifiedCount).toBe(0);
+    expect((await docs.updateOne({ _id: { $eq: 'd3' }, n: { $gt: 2 } }, { $set: { state: 'x' } })).modifiedCount).toBe(1);
+    const found = await docs.find({ _id: { $in: ['d2', 'd3', 'd4', 'nope'] }, n: { $lt: 4 } }).sort({ _id: 1 }).toArray();
+    expect(found.map((d) => [d._id, d.state])).toEqual([['d2', 'sent'], ['d3', 'x']]);
+    expect(await docs.countDocuments({ _id: { $in: ['d5', 'd6'], $nin: ['d6'] } })).toBe(1);
+    expect((await docs.deleteMany({ _id: { $in: ['d7', 'd8'] }, state: 'pending' })).deletedCount).toBe(1);
+    expect(await docs.countDocuments({})).toBe(49);
+  });
+
+  onLauncher('filters that pin `_id` besides other fields, and `_id: {$in}` lists, are pushed down to the index', async () => {
+    const docs = conn.db!.collection<{ _id: string; state: string }>('pushdown');
+    await docs.insertMany([{ _id: 'a', state: 's' }, { _id: 'b', state: 's' }]);
+    const pushed = async (filter: object) => ((await docs.find(filter).explain()) as { filterPushdown?: boolean }).filterPushdown;
+    expect(await pushed({ _id: 'a' })).toBe(true);
+    expect(await pushed({ _id: 'a', state: 's' })).toBe(true);
+    expect(await pushed({ _id: { $in: ['a', 'b'] }, state: 's' })).toBe(true);
+    // Neither pins ids: read in full and matched in Go, as before.
+    expect(await pushed({ state: 's' })).toBe(false);
+    expect(await pushed({ _id: { $gt: 'a' } })).toBe(false);
   });
 
   onLauncher('collections made before the front ran get the index when it starts', async () => {

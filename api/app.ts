@@ -14,6 +14,7 @@ import { unsubscribeRoutes } from './routes/unsubscribe';
 import { deliverySettingsRoutes } from './routes/deliverySettings';
 import { channelSettingsRoutes } from './routes/channelSettings';
 import { campaignRoutes } from './routes/campaigns';
+import { journeyRoutes } from './routes/journeys';
 import { profileRoutes } from './routes/profiles';
 import { attributeRoutes } from './routes/attributes';
 import { eventRoutes } from './routes/events';
@@ -38,7 +39,7 @@ function withBodyOptions(spec: RouteSpec): RouteSpec {
 }
 
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...deliverySettingsRoutes(deps), ...channelSettingsRoutes(deps), ...uninstallProbeRoutes(deps), ...messageRoutes(deps), ...campaignRoutes(deps), ...unsubscribeRoutes(deps)].map(withBodyOptions);
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...deliverySettingsRoutes(deps), ...channelSettingsRoutes(deps), ...uninstallProbeRoutes(deps), ...messageRoutes(deps), ...campaignRoutes(deps), ...journeyRoutes(deps), ...unsubscribeRoutes(deps)].map(withBodyOptions);
 }
 
 export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {

@@ -16,6 +16,7 @@ import { iysBatchSchema } from './models/iysBatches';
 import { iysOutcomeSchema } from './models/iysOutcomes';
 import { iysDriftChunkSchema, iysDriftReportSchema } from './models/iysDrift';
 import { iysSyncRunSchema, iysSyncStateSchema } from './models/iysSync';
+import { journeySchema, journeyVersionSchema } from './models/journeys';
 import { messageSchema } from './models/messages';
 import { profileKeySchema } from './models/profileKeys';
 import { profileSchema } from './models/profiles';
@@ -49,6 +50,7 @@ function bindModels(conn: Connection) {
     campaigns: conn.model('Campaign', campaignSchema, 'campaigns'),
     campaignRecipients: conn.model('CampaignRecipient', campaignRecipientSchema, 'campaignRecipients'),
     campaignBatches: conn.model('CampaignBatch', campaignBatchSchema, 'campaignBatches'),
+    journeys: conn.model('Journey', journeySchema, 'journeys'), journeyVersions: conn.model('JourneyVersion', journeyVersionSchema, 'journeyVersions'),
     channelCredentials: conn.model('ChannelCredentials', channelCredentialsSchema, 'channelCredentials'),
     templates: conn.model('Template', templateSchema, 'templates'), templateVersions: conn.model('TemplateVersion', templateVersionSchema, 'templateVersions'),
     uninstallProbeSettings: conn.model('UninstallProbeSettings', uninstallProbeSettingsSchema, 'uninstallProbeSettings'),

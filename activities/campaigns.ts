@@ -12,6 +12,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../data/db';
+import { findByIds } from '../data/findByIds';
 import type { CampaignBatchDoc, CampaignBatchKind, CampaignDoc } from '../data/models/campaigns';
 import type { DeliveryDoc } from '../data/models/deliveries';
 import type { Device, ProfileDoc } from '../data/models/profiles';
@@ -19,6 +20,7 @@ import type { CampaignState, ChannelPlan } from '../domain/campaigns';
 import { forEachLimit } from '../lib/forEachLimit';
 import { batchDeliveryId, scopedId } from '../lib/ids';
 import { receiptToken } from '../lib/receiptTokens';
+import { talliedReceipts } from '../messages/receiptTally';
 import { campaignSendKey } from '../campaigns/progress';
 import { campaignDocId, findCampaign, moveCampaign } from '../campaigns/store';
 import { audienceFilter, campaignPageId, pageSchedule, writeSnapshot, type Snapshot, type SnapshotProgress } from '../campaigns/snapshot';
@@ -91,35 +93,27 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
     return doc?.profileIds ?? [];
   }
 
-  /** The page's recipients' pushes (one per device they had when it was sent; uninstalled since included) and their ledger records. */
+  /** The page's recipients' pushes (one per device they had when it was sent; uninstalled since included) and their ledger records, read in bulk. */
   async function pushDeliveriesOf(ref: PageRef, profileIds: string[]): Promise<Map<string, SentPush[]>> {
     const key = campaignSendKey(ref.campaignId);
-    const out = new Map<string, SentPush[]>();
-    await forEachLimit(profileIds, 16, async (profileId) => {
-      const profile = await db.profiles.findOne({ _id: profileId }, { devices: 1 }).lean<ProfileDoc>();
-      const found: SentPush[] = [];
-      for (const device of profile?.devices ?? []) {
-        const delivery = await db.deliveries.findOne({ _id: batchDeliveryId(ref.appId, key, profileId, 'push', device.token) }).lean<DeliveryDoc>();
-        if (delivery) found.push({ device, delivery });
-      }
-      out.set(profileId, found);
-      beat({ page: ref.page });
-    });
-    return out;
+    const profiles = await findByIds<ProfileDoc>(db.profiles, profileIds, { devices: 1 });
+    const deliveryId = (profileId: string, device: Device) => batchDeliveryId(ref.appId, key, profileId, 'push', device.token);
+    const ids = profileIds.flatMap((id) => (profiles.get(id)?.devices ?? []).map((d) => deliveryId(id, d)));
+    const deliveries = await findByIds<DeliveryDoc>(db.deliveries, ids);
+    beat({ page: ref.page });
+    return new Map(profileIds.map((id) => [id, (profiles.get(id)?.devices ?? []).flatMap((device) => {
+      const delivery = deliveries.get(deliveryId(id, device));
+      return delivery ? [{ device, delivery }] : [];
+    })]));
   }
 
-  /** The page's pushes a device confirmed, counted onto its send batch's record. */
-  async function recordDelivered(ref: PageRef, pushes: Map<string, SentPush[]>): Promise<number> {
-    const delivered = [...pushes.values()].reduce((n, list) => n + list.filter((p) => p.delivery.receivedAt).length, 0);
-    await db.campaignBatches.updateOne({ _id: batchDocId(ref, 'send') }, { $set: { delivered } });
-    return delivered;
-  }
-
-  async function recordBatch(ref: PageRef, kind: CampaignBatchKind, channel: string, r: Pick<SendBatchResult, 'recipients' | 'sent' | 'failed' | 'skipped' | 'deferred' | 'reasons'>, delivered?: number): Promise<void> {
+  async function recordBatch(
+    ref: PageRef, kind: CampaignBatchKind, channel: string, r: Pick<SendBatchResult, 'recipients' | 'sent' | 'failed' | 'skipped' | 'deferred' | 'reasons'>, extra: Pick<CampaignBatchDoc, 'receiptsReadAt'> = {},
+  ): Promise<void> {
     const now = new Date();
     const doc: Omit<CampaignBatchDoc, '_id'> = {
       appId: ref.appId, campaignId: ref.campaignId, kind, batchNo: ref.page, channel, recipients: r.recipients, sent: r.sent, failed: r.failed,
-      skipped: r.skipped, deferred: r.deferred, reasons: r.reasons, finishedAt: now, ...(delivered !== undefined ? { delivered } : {}),
+      skipped: r.skipped, deferred: r.deferred, reasons: r.reasons, finishedAt: now, ...extra,
     };
     await db.campaignBatches.updateOne({ _id: batchDocId(ref, kind) }, { $set: doc }, { upsert: true });
     if (kind === 'send') await db.campaigns.updateOne({ _id: campaignDocId(ref.appId, ref.campaignId) }, { $min: { firstBatchAt: now }, $max: { lastBatchAt: now } });
@@ -194,24 +188,22 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
     /**
      * The SMS fallback of a push page, after the campaign's window: to each recipient none of
      * whose pushes has a receipt (gated like any SMS: MESAJ consent now, caps, quiet hours).
-     * Also counts the page's receipts onto its batch record, exactly.
      */
     async sendCampaignFallback(ref: PageRef): Promise<PageResult> {
       const c = await campaignOr404(ref);
       const recipients = await pageOf(ref);
+      const receiptsReadAt = new Date();
       const pushes = await pushDeliveriesOf(ref, recipients);
       const received = (id: string) => (pushes.get(id) ?? []).some((p) => p.delivery.receivedAt);
-      await recordDelivered(ref, pushes);
       const without = recipients.filter((id) => !received(id));
       const r = await sendPage(ref, c, 'sms', without, 'fallback');
-      await recordBatch(ref, 'fallback', 'sms', r);
+      await recordBatch(ref, 'fallback', 'sms', r, { receiptsReadAt });
       return { page: ref.page, sent: r.sent };
     },
 
-    /** Counts a push page's receipts onto its batch record (push-only campaigns, when they finish). */
+    /** A push page's receipts so far (counted as they arrive: messages/receiptTally.ts); kept for the histories of runs that call it when they finish. */
     async countCampaignReceipts(ref: PageRef): Promise<number> {
-      const recipients = await pageOf(ref);
-      return recordDelivered(ref, await pushDeliveriesOf(ref, recipients));
+      return talliedReceipts(db, ref.appId, campaignSendKey(ref.campaignId), [`send:${ref.page}`]);
     },
 
     /**

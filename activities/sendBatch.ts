@@ -30,6 +30,7 @@ import { createCapLedger } from '../gate/capLedger';
 import { deliverySettingsOf, type DeliverySettings } from '../gate/settings';
 import { decideSend, gateSend, pushTargets, type GateDecision } from '../gate/sendGate';
 import type { Db } from '../data/db';
+import { findByIds } from '../data/findByIds';
 import { insertAllMissing } from '../data/insertMissing';
 import type { DeliveryDoc } from '../data/models/deliveries';
 import type { Device, ProfileDoc } from '../data/models/profiles';
@@ -205,11 +206,9 @@ export function createBatchActivities(deps: BatchDeps) {
       const now = clock();
       const cannotSend = unavailable(input.channel);
 
-      // 1. The profiles, by _id.
-      const profiles = new Array<ProfileDoc | null>(input.recipients.length);
-      await forEachLimit(input.recipients, READ_CONCURRENCY, async (id, i) => {
-        profiles[i] = await db.profiles.findOne({ _id: id }).lean<ProfileDoc>();
-      });
+      // 1. The profiles, by _id, in bulk.
+      const byId = await findByIds<ProfileDoc>(db.profiles, input.recipients);
+      const profiles = input.recipients.map((id) => byId.get(id) ?? null);
       progress({ stage: 'read' });
 
       // 2. Gate and render each recipient.
@@ -218,7 +217,7 @@ export function createBatchActivities(deps: BatchDeps) {
       let deferUntil: Date | undefined;
       const skip = (profileId: string, reason: string, decision?: GateDecision) =>
         skips.push({
-          _id: batchDeliveryId(appId, sendKey, profileId, input.channel), appId, messageId: sendKey, profileId, channel: input.channel, category,
+          _id: batchDeliveryId(appId, sendKey, profileId, input.channel), appId, messageId: sendKey, batchId: input.batchId, profileId, channel: input.channel, category,
           recipient: profileId, state: 'skipped', attempts: 0, decision: { allowed: false, reason, ...(decision?.consent ? { consent: decision.consent } : {}) },
         });
       await forEachLimit(input.recipients, READ_CONCURRENCY, async (profileId, i) => {
@@ -251,7 +250,7 @@ export function createBatchActivities(deps: BatchDeps) {
       // 3. One bulk claim: the skips and the sends, under deterministic ids.
       const leaseUntil = () => new Date(Date.now() + LEASE_MS);
       const claims = planned.map((p) => ({
-        _id: p._id, appId, messageId: sendKey, profileId: p.profileId, channel: input.channel, category, recipient: p.recipient,
+        _id: p._id, appId, messageId: sendKey, batchId: input.batchId, profileId: p.profileId, channel: input.channel, category, recipient: p.recipient,
         state: 'pending' as const, attempts: 1, leaseUntil: leaseUntil(), leaseOwner: owner, decision: p.decision,
       }));
       const existedSkips = new Set(await insertAllMissing(db.deliveries, skips));
@@ -266,10 +265,11 @@ export function createBatchActivities(deps: BatchDeps) {
       // Records already there: a retry or replay of this batch, or a send of the same key racing it.
       const others = existed.map((i) => planned[i]!);
       for (const p of others) owned.delete(p._id);
-      const waiting = await settleExisting(others, owned, result, count);
+      const waiting = await settleExisting(others, result, count);
       // A skip whose record exists: this batch's skip recorded before, or (SMS, e-mail: one record per profile) its send.
+      const skipDocs = await findByIds<DeliveryDoc>(db.deliveries, [...existedSkips].map((i) => skips[i]!._id!));
       for (const i of existedSkips) {
-        const doc = await db.deliveries.findOne({ _id: skips[i]!._id }).lean();
+        const doc = skipDocs.get(skips[i]!._id!);
         if (doc) countFinished(doc, result, count);
       }
       progress({ stage: 'claimed', owned: owned.size });
@@ -286,16 +286,13 @@ export function createBatchActivities(deps: BatchDeps) {
     },
   };
 
-  /** Counts records that are finished; answers those pending under another attempt's lease, taking over the expired ones into `owned`. */
-  async function settleExisting(others: Planned[], owned: Set<string>, result: SendBatchResult, count: (r: string) => void): Promise<Planned[]> {
-    const waiting: Planned[] = [];
-    await forEachLimit(others, READ_CONCURRENCY, async (p) => {
-      const doc = await db.deliveries.findOne({ _id: p._id }).lean();
-      if (!doc) return;
-      if (countFinished(doc, result, count)) return;
-      waiting.push(p);
+  /** Counts records that are finished; answers those still pending (another attempt's, or one that died: waitOrTakeOver decides). */
+  async function settleExisting(others: Planned[], result: SendBatchResult, count: (r: string) => void): Promise<Planned[]> {
+    const docs = await findByIds<DeliveryDoc>(db.deliveries, others.map((p) => p._id));
+    return others.filter((p) => {
+      const doc = docs.get(p._id);
+      return doc !== undefined && !countFinished(doc, result, count);
     });
-    return waiting;
   }
 
   /** Counts a record that is finished: sent, failed, or skipped (an SMS or e-mail recipient an earlier run kept out shares its send's id). */

@@ -1,10 +1,12 @@
 /**
  * A campaign's progress: the sum over its finished batches (each batch's record holds the
  * delivery ledger's counts for its recipients, replaced when the batch runs again), so the
- * numbers are exact, survive restarts, and a repeated batch counts once.
+ * numbers are exact, survive restarts, and a repeated batch counts once; push receipts from
+ * the pages' receipt tallies, which count them as they arrive.
  */
 import type { Db } from '../data/db';
 import type { CampaignBatchDoc, CampaignDoc } from '../data/models/campaigns';
+import { talliedReceipts } from '../messages/receiptTally';
 import type { CampaignProgress } from './schemas';
 
 /** The key of every delivery and cap claim of a campaign. */
@@ -19,7 +21,8 @@ export function campaignBatchesFilter(c: Pick<CampaignDoc, 'appId' | 'campaignId
 }
 
 export async function campaignProgress(db: Db, c: CampaignDoc, now = new Date()): Promise<CampaignProgress> {
-  const batches = await db.campaignBatches.find(campaignBatchesFilter(c)).lean<CampaignBatchDoc[]>();
+  // One batch (a few thousand small records at a million recipients): no cursor left open between reads of a poll.
+  const batches = await db.campaignBatches.find(campaignBatchesFilter(c)).batchSize(20_000).lean<CampaignBatchDoc[]>();
   const p: CampaignProgress = {
     audience: c.audienceSize ?? null, processed: 0, remaining: null, sent: { push: 0, sms: 0, email: 0 }, delivered: 0, fallbackSms: 0,
     gatedOut: {}, deferred: 0, failed: {}, recall: { cancelled: 0, recallSent: 0, recallConfirmed: 0, notRecallable: 0 }, ratePerSecond: null, etaSeconds: null,
@@ -36,7 +39,6 @@ export async function campaignProgress(db: Db, c: CampaignDoc, now = new Date())
     else {
       p.processed += b.recipients;
       p.deferred += b.deferred;
-      p.delivered += b.delivered ?? 0;
     }
     // The batch's reasons mix the gate's (skipped) and the provider's (failed); a failure's reason names its kind first.
     const failed: Record<string, number> = {};
@@ -44,6 +46,10 @@ export async function campaignProgress(db: Db, c: CampaignDoc, now = new Date())
     for (const [reason, n] of Object.entries(b.reasons)) (FAILURE_KINDS.has(reason) ? failed : gated)[reason] = n;
     add(p.failed, failed);
     add(p.gatedOut, gated);
+  }
+  // Receipts are counted as they arrive, per page (messages/receiptTally.ts): live, and exact with the ledger.
+  if (c.channelPlan === 'push' || c.channelPlan === 'push_then_sms') {
+    p.delivered = await talliedReceipts(db, c.appId, campaignSendKey(c.campaignId), Array.from({ length: c.pageCount ?? 0 }, (_, i) => `send:${i}`));
   }
   if (p.audience !== null) {
     p.remaining = Math.max(0, p.audience - p.processed);

@@ -46,7 +46,7 @@ export const campaignProgressSchema = z.object({
   processed: z.number().int().describe('recipients whose send batch finished'),
   remaining: z.number().int().nullable(),
   sent: z.object({ push: z.number().int(), sms: z.number().int(), email: z.number().int() }).describe('deliveries handed to the provider, per channel (push: one per device; sms includes fallbacks)'),
-  delivered: z.number().int().describe('pushes a device confirmed (receipts), counted per finished batch'),
+  delivered: z.number().int().describe('pushes a device confirmed (receipts), counted as they arrive, each once'),
   fallbackSms: z.number().int().describe('SMS sent to recipients whose push got no receipt in time'),
   gatedOut: counts.describe('recipients the gate kept out, by reason (no_consent, frequency_cap, uninstalled, template_missing_variable, …)'),
   deferred: z.number().int().describe('held for quiet hours, sent when they end'),

@@ -20,6 +20,7 @@ import { journeySchema, journeyVersionSchema } from './models/journeys';
 import { messageSchema } from './models/messages';
 import { profileKeySchema } from './models/profileKeys';
 import { profileSchema } from './models/profiles';
+import { receiptTallySchema } from './models/receiptTallies';
 import { segmentSchema } from './models/segments';
 import { templateSchema, templateVersionSchema } from './models/templates';
 import { uninstallProbeRunSchema, uninstallProbeSettingsSchema } from './models/uninstallProbe';
@@ -50,6 +51,7 @@ function bindModels(conn: Connection) {
     campaigns: conn.model('Campaign', campaignSchema, 'campaigns'),
     campaignRecipients: conn.model('CampaignRecipient', campaignRecipientSchema, 'campaignRecipients'),
     campaignBatches: conn.model('CampaignBatch', campaignBatchSchema, 'campaignBatches'),
+    receiptTallies: conn.model('ReceiptTally', receiptTallySchema, 'receiptTallies'),
     journeys: conn.model('Journey', journeySchema, 'journeys'), journeyVersions: conn.model('JourneyVersion', journeyVersionSchema, 'journeyVersions'),
     channelCredentials: conn.model('ChannelCredentials', channelCredentialsSchema, 'channelCredentials'),
     templates: conn.model('Template', templateSchema, 'templates'), templateVersions: conn.model('TemplateVersion', templateVersionSchema, 'templateVersions'),

@@ -5,9 +5,11 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../data/db';
 import { recordMessageStep } from '../data/messageTimeline';
+import type { DeliveryDoc } from '../data/models/deliveries';
 import type { ReceiptStatus } from '../domain/messages';
 import { messageDocId } from '../lib/ids';
 import { messageWorkflowId, receiptSignal } from '../workflows/pushWithSmsFallback';
+import { countReceipt } from './receiptTally';
 
 /** How far a device's clock may be off the server's, either way. */
 export const RECEIPT_CLOCK_SKEW_MS = 5 * 60_000;
@@ -44,18 +46,21 @@ export async function recordReceipt(deps: { db: Db; temporal: Client }, r: { app
 
 /**
  * A receipt for one delivery of a batch send (a campaign, a journey step): the first
- * `delivered` (or `opened`) time is kept on the ledger record, which a campaign's progress and
- * its SMS fallback read. Never a signal: a campaign's workflow does not hear of receipts.
+ * `delivered` (or `opened`) time is kept on the ledger record, which a campaign's SMS fallback
+ * reads, and the delivery is counted on its batch's receipt tally, which progress reads.
+ * Never a signal: a campaign's workflow does not hear of receipts.
  */
 export async function recordDeliveryReceipt(db: Db, r: { appId: string; deliveryId: string; status: ReceiptStatus; at: Date }, now = new Date()): Promise<ReceiptOutcome> {
   // The id is the app's own (`{appId}:…`): another app's delivery id does not verify, and is not looked up.
   if (!r.deliveryId.startsWith(`${r.appId}:`)) return { outcome: 'not_found' };
-  const delivery = await db.deliveries.findOne({ _id: r.deliveryId }, { createdAt: 1, channel: 1 }).lean();
+  const delivery = await db.deliveries.findOne({ _id: r.deliveryId }, { createdAt: 1, channel: 1, messageId: 1, batchId: 1 }).lean<DeliveryDoc>();
   if (!delivery || delivery.channel !== 'push') return { outcome: 'not_found' };
   const range = outOfRange(delivery.createdAt, r.at, now);
   if (range) return range;
   const field = r.status === 'opened' ? 'openedAt' : r.status === 'removed' ? 'removedAt' : 'receivedAt';
   // $min: the earliest report wins whatever order they arrive in; an open is also a delivery.
   await db.deliveries.updateOne({ _id: r.deliveryId }, { $min: { [field]: r.at, ...(field === 'openedAt' ? { receivedAt: r.at } : {}) } });
+  // A removal (a recall's confirmation) is not a delivery.
+  if (field !== 'removedAt' && delivery.batchId) await countReceipt(db, { _id: delivery._id, appId: r.appId, messageId: delivery.messageId, batchId: delivery.batchId });
   return { outcome: 'recorded' };
 }

@@ -107,8 +107,8 @@ export interface CampaignBatchDoc {
   skipped: number;
   deferred: number;
   reasons: Record<string, number>;
-  /** Push batches: deliveries the devices confirmed (a receipt), counted when the fallback ran or the campaign finished. */
-  delivered?: number;
+  /** Fallback batches: when the pushes' receipts were read (a receipt after it did not stop the SMS). */
+  receiptsReadAt?: Date;
   finishedAt: Date;
 }
 
@@ -126,7 +126,7 @@ export const campaignBatchSchema = new Schema<CampaignBatchDoc>(
     skipped: Number,
     deferred: Number,
     reasons: { type: Schema.Types.Mixed, default: {} },
-    delivered: Number,
+    receiptsReadAt: Date,
     finishedAt: Date,
   },
   { versionKey: false, minimize: false },

@@ -31,6 +31,8 @@ export interface DeliveryDoc {
   leaseUntil?: Date;
   /** While `pending`: the attempt holding the lease (batch sends, activities/sendBatch.ts). */
   leaseOwner?: string;
+  /** Batch sends: the batch it was sent in (`send:3`, `fallback:3`), whose receipt tally counts it (messages/receiptTally.ts). */
+  batchId?: string;
   /** The gate's answer and what it was based on: for commercial SMS and e-mail, the consent record it used. */
   decision: { allowed: boolean; reason: string; consent?: ConsentUsed };
   createdAt: Date;
@@ -58,6 +60,7 @@ export const deliverySchema = new Schema<DeliveryDoc>(
     errorStatus: Number,
     leaseUntil: Date,
     leaseOwner: String,
+    batchId: String,
     decision: { allowed: Boolean, reason: String, consent: { type: Schema.Types.Mixed, default: undefined } },
     sentAt: Date,
     receivedAt: Date,

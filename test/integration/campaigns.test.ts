@@ -159,10 +159,20 @@ test('recall removes the shown pushes on the devices and counts each kind', asyn
   await campaign('rc');
   await act('rc', 'start');
   await until('rc', 'completed');
+  // Receipts are counted as they come, each delivery once: a device posting its receipt again, or an open, adds nothing.
+  await eventually(async () => (await view('rc')).progress.delivered === 5);
+  const first = pushesTo(tokens)[0]!;
+  for (const status of ['delivered', 'opened']) {
+    const again = await h.call('POST', '/v1/receipts', { appId: 'demo', deliveryId: first.data.rota_delivery_id, token: first.data.rota_receipt_token, status });
+    expect(again.status).toBe(202);
+  }
+  expect((await view('rc')).progress.delivered).toBe(5);
+  expect(await h.db.deliveries.countDocuments({ appId: 'demo', messageId: campaignSendKey('rc'), openedAt: { $exists: true } })).toBe(1);
   expect(await act('rc', 'recall')).toMatchObject({ status: 200, body: { state: 'recalling' } });
   const recalled = await until('rc', 'recalled');
   expect(recalled.progress.recall).toMatchObject({ cancelled: 0, recallSent: 5, notRecallable: 0 });
   await eventually(async () => pushesTo(tokens).every((p) => p.removedAt));
   await eventually(async () => (await view('rc')).progress.recall.recallConfirmed === 5);
+  expect((await view('rc')).progress.delivered).toBe(5); // a removal is not a delivery
   expect((await act('rc', 'recall')).status).toBe(409);
 }, LONG);

@@ -49,10 +49,14 @@ export interface Harness {
 
 export async function startHarness(
   name: string,
-  opts: { worker?: boolean; env?: Record<string, string>; iys?: IysSimulatorOptions; alsoAcceptPushCredentials?: SimPushCredentials[] } = {},
+  opts: {
+    worker?: boolean; env?: Record<string, string>; iys?: IysSimulatorOptions; alsoAcceptPushCredentials?: SimPushCredentials[];
+    /** Servers of the test's own instead of the run's (a test that restarts them). */
+    servers?: { temporalAddress: string; mongoUri: string };
+  } = {},
 ): Promise<Harness> {
   const suffix = randomUUID().slice(0, 8);
-  const dbUri = testDbUri(name);
+  const dbUri = testDbUri(name, opts.servers?.mongoUri);
   const port = await freePort();
   const pushSims = await startPushSimulators({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 300, alsoAccept: opts.alsoAcceptPushCredentials });
   const push = pushSims.fcm;
@@ -62,7 +66,7 @@ export async function startHarness(
   const env: Record<string, string> = {
     PORT: String(port),
     MONGODB_URI: dbUri,
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
+    TEMPORAL_ADDRESS: opts.servers?.temporalAddress ?? process.env.TEMPORAL_ADDRESS!,
     TEMPORAL_TASK_QUEUE: `test-${name}-${suffix}`,
     SMTP_URL: process.env.SMTP_URL!,
     ...pushSims.env,

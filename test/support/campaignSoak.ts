@@ -1,0 +1,93 @@
+/**
+ * The exactly-once campaign runs (test/soak/campaign*.soak.ts, and their smaller twins in
+ * the main suite): N profiles of which every other device confirms the push, one push → SMS
+ * campaign to them, and the checks every such run ends with: the FCM and SMS simulators count
+ * one push per device and one SMS per silent recipient (no duplicate, no miss), and the
+ * campaign's counts agree with them and with the delivery ledger.
+ */
+import { campaignSendKey } from '../../campaigns/progress';
+import { batchDeliveryId } from '../../lib/ids';
+import { eventually, type Harness } from './harness';
+
+export const SOAK_CAMPAIGN = 'cx';
+
+/** The template, N profiles (even: `delivers-0ms`, odd: `silent`) and the campaign, started. */
+export async function startSoakCampaign(h: Harness, n: number): Promise<void> {
+  expect((await h.call('POST', '/v1/attributes', { name: 'cohort', type: 'string' })).status).toBe(201);
+  const template = { id: 'firsat', name: 'Fırsat', channels: { push: { title: 'Fırsat', body: 'Bugüne özel %15' }, sms: { text: 'Bugüne özel %15 indirim: uygulamaya bak.' } } };
+  expect((await h.call('POST', '/v1/templates', template)).status).toBe(201);
+  expect((await h.call('POST', '/v1/templates/firsat/publish')).status).toBe(201);
+  const at = new Date();
+  for (let start = 0; start < n; start += 1000) {
+    const docs = Array.from({ length: Math.min(1000, n - start) }, (_, k) => {
+      const i = start + k;
+      return {
+        _id: `demo:prf_cx${String(i).padStart(7, '0')}`, appId: 'demo', externalId: `cx-${i}`, msisdn: `+9053${String(10_000_000 + i)}`, attributes: { cohort: 'cx' },
+        devices: [{ token: `sim-${i % 2 === 0 ? 'delivers-0ms' : 'silent'}-cx-${i}`, platform: 'android', pushEnabled: true, updatedAt: at }], createdAt: at, updatedAt: at,
+      };
+    });
+    await h.db.profiles.insertMany(docs);
+  }
+  const created = await h.call('POST', '/v1/campaigns', {
+    id: SOAK_CAMPAIGN, name: 'Dayanıklılık testi', audience: { rule: { attribute: 'cohort', op: 'eq', value: 'cx' } }, channelPlan: 'push_then_sms', fallbackAfterSeconds: 10,
+    template: { id: 'firsat' }, category: 'transactional',
+  });
+  expect(created.status).toBe(201);
+  expect((await h.call('POST', `/v1/campaigns/${SOAK_CAMPAIGN}/start`)).body.state).toBe('running');
+}
+
+/** How many recipients the campaign has processed so far (0 while the API cannot answer). */
+export async function soakProcessed(h: Harness): Promise<number> {
+  try {
+    const res = await h.call('GET', `/v1/campaigns/${SOAK_CAMPAIGN}`);
+    return res.status === 200 ? (res.body.progress.processed as number) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The checks at the end: no duplicate, no miss, and counts that agree. A delivering device
+ * may get the SMS too, but only when its receipt came after the fallback had read them (a
+ * receipt is not a promise of time): its push's receipt is later than its fallback batch's
+ * `receiptsReadAt`.
+ */
+export async function expectExactlyOnce(h: Harness, n: number): Promise<void> {
+  const key = campaignSendKey(SOAK_CAMPAIGN);
+  const profileOf = (i: number) => `demo:prf_cx${String(i).padStart(7, '0')}`;
+  const pushes = h.push.pushes.filter((p) => p.token.includes('-cx-'));
+  const perToken = new Map<string, number>();
+  for (const p of pushes) perToken.set(p.token, (perToken.get(p.token) ?? 0) + 1);
+  expect(perToken.size).toBe(n); // no miss
+  expect([...perToken.entries()].filter(([, k]) => k > 1)).toEqual([]); // no duplicate
+
+  const sms = h.sms.messages.filter((m) => m.reference.includes(key));
+  const perNumber = new Map<string, number>();
+  for (const m of sms) perNumber.set(m.to, (perNumber.get(m.to) ?? 0) + 1);
+  expect([...perNumber.entries()].filter(([, k]) => k > 1)).toEqual([]);
+  const indexOf = (to: string) => Number(to.slice(-8)) - 10_000_000;
+  const silent = [...perNumber.keys()].filter((to) => indexOf(to) % 2 === 1);
+  expect(silent.length).toBe(n / 2); // every silent recipient, once
+  const late = [...perNumber.keys()].filter((to) => indexOf(to) % 2 === 0);
+  const early = [];
+  for (const to of late) {
+    const i = indexOf(to);
+    const push = await h.db.deliveries.findOne({ _id: batchDeliveryId('demo', key, profileOf(i), 'push', `sim-delivers-0ms-cx-${i}`) }).lean();
+    const text = await h.db.deliveries.findOne({ _id: batchDeliveryId('demo', key, profileOf(i), 'sms') }).lean();
+    const fallback = text?.batchId ? await h.db.campaignBatches.findOne({ _id: `demo:${SOAK_CAMPAIGN}:${text.batchId}` }).lean() : null;
+    if (!push?.receivedAt || !fallback?.receiptsReadAt || push.receivedAt <= fallback.receiptsReadAt) early.push({ to, push, text, fallback });
+  }
+  expect(early).toEqual([]);
+
+  // Every delivering device's receipt arrives in the end; each is counted once.
+  const ledger = (filter: object) => h.db.deliveries.countDocuments({ appId: 'demo', messageId: key, ...filter });
+  await eventually(async () => (await ledger({ channel: 'push', receivedAt: { $exists: true } })) === n / 2, 120_000, 500);
+  const { progress } = await eventually(async () => {
+    const body = (await h.call('GET', `/v1/campaigns/${SOAK_CAMPAIGN}`)).body;
+    return body.progress.delivered === n / 2 ? body : undefined;
+  }, 120_000, 500);
+  expect(progress).toMatchObject({ audience: n, processed: n, remaining: 0, sent: { push: n, sms: sms.length }, fallbackSms: sms.length, delivered: n / 2 });
+  expect(await ledger({ channel: 'push', state: 'sent' })).toBe(n);
+  expect(await ledger({ channel: 'sms', state: 'sent' })).toBe(sms.length);
+  if (late.length > 0) console.log(`${late.length} delivering devices' receipts came after their page's fallback: they got the SMS too`);
+}

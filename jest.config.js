@@ -2,7 +2,8 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
+  // The soak runs (test/soak/) at their smaller sizes; `npm run test:soak` runs them alone at 100 000.
+  testMatch: ['**/*.test.ts', '**/*.soak.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] },
   // One Temporal dev server, FerretDB and SMTP sink for the whole run (test/support/globalSetup.ts).
   globalSetup: '<rootDir>/test/support/globalSetup.ts',

@@ -5,7 +5,8 @@
  *   (`campaignRecipients`, `_id` `{app}:{campaign}:{page}`), resumable from its heartbeat;
  * - one page sent through the send pipeline's batch activity (activities/sendBatch.ts), its
  *   counts kept on the page's batch record (the campaign's progress is their sum);
- * - the SMS fallback of a push page: the recipients none of whose pushes got a receipt;
+ * - the SMS fallback of a push page: the recipients none of whose pushes got a receipt when
+ *   its first attempt read them (the decision is kept on the page, so a retry sends the same);
  * - the recall of a page: a background push with the campaign's collapse id to each device a
  *   push went to, so the device removes the notification (web push cannot be recalled);
  * - state changes, compare-and-set on the campaign's record.
@@ -13,7 +14,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Db } from '../data/db';
 import { findByIds } from '../data/findByIds';
-import type { CampaignBatchDoc, CampaignBatchKind, CampaignDoc } from '../data/models/campaigns';
+import type { CampaignBatchDoc, CampaignBatchKind, CampaignDoc, CampaignRecipientDoc } from '../data/models/campaigns';
 import type { DeliveryDoc } from '../data/models/deliveries';
 import type { Device, ProfileDoc } from '../data/models/profiles';
 import type { CampaignState, ChannelPlan } from '../domain/campaigns';
@@ -23,7 +24,7 @@ import { receiptToken } from '../lib/receiptTokens';
 import { talliedReceipts } from '../messages/receiptTally';
 import { campaignSendKey } from '../campaigns/progress';
 import { campaignDocId, findCampaign, moveCampaign } from '../campaigns/store';
-import { audienceFilter, campaignPageId, pageSchedule, writeSnapshot, type Snapshot, type SnapshotProgress } from '../campaigns/snapshot';
+import { audienceRule, campaignPageId, pageSchedule, writeSnapshot, type Snapshot, type SnapshotProgress } from '../campaigns/snapshot';
 import { resolveTemplate } from '../templates/store';
 import type { PushAdapters } from '../providers/pushAdapters';
 import type { BatchActivities, SendBatchInput, SendBatchResult } from './sendBatch';
@@ -107,8 +108,23 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
     })]));
   }
 
+  /** The page's fallback recipients (none of their pushes has a receipt), decided by the first attempt and kept on the page. */
+  async function fallbackDecision(ref: PageRef): Promise<NonNullable<CampaignRecipientDoc['fallback']>> {
+    const page = await db.campaignRecipients.findOne({ _id: pageDocId(ref) }).lean<CampaignRecipientDoc>();
+    if (page?.fallback) return page.fallback;
+    const recipients = page?.profileIds ?? [];
+    const receiptsReadAt = new Date();
+    const pushes = await pushDeliveriesOf(ref, recipients);
+    const profileIds = recipients.filter((id) => !(pushes.get(id) ?? []).some((p) => p.delivery.receivedAt));
+    const fallback = { receiptsReadAt, receiptsSeen: recipients.length - profileIds.length, profileIds };
+    // Compare-and-set: an attempt racing this one (a heartbeat timeout's retry) keeps whichever decision was stored first.
+    await db.campaignRecipients.updateOne({ _id: pageDocId(ref), fallback: { $exists: false } }, { $set: { fallback } });
+    const stored = await db.campaignRecipients.findOne({ _id: pageDocId(ref) }, { fallback: 1 }).lean<CampaignRecipientDoc>();
+    return stored?.fallback ?? fallback;
+  }
+
   async function recordBatch(
-    ref: PageRef, kind: CampaignBatchKind, channel: string, r: Pick<SendBatchResult, 'recipients' | 'sent' | 'failed' | 'skipped' | 'deferred' | 'reasons'>, extra: Pick<CampaignBatchDoc, 'receiptsReadAt'> = {},
+    ref: PageRef, kind: CampaignBatchKind, channel: string, r: Pick<SendBatchResult, 'recipients' | 'sent' | 'failed' | 'skipped' | 'deferred' | 'reasons'>, extra: Pick<CampaignBatchDoc, 'receiptsReadAt' | 'receiptsSeen'> = {},
   ): Promise<void> {
     const now = new Date();
     const doc: Omit<CampaignBatchDoc, '_id'> = {
@@ -157,11 +173,11 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
     async snapshotCampaignAudience(input: CampaignRef & { startedAt: number }): Promise<Snapshot> {
       const c = await campaignOr404(input);
       if (c.audienceSize !== undefined && c.pageCount !== undefined) return { audience: c.audienceSize, pages: c.pageCount };
-      const filter = await audienceFilter(db, c);
-      if (!filter) throw ApplicationFailure.nonRetryable(`segment ${c.audience.segmentId} no longer exists`, 'SegmentNotFound');
+      const rule = await audienceRule(db, c);
+      if (rule === undefined) throw ApplicationFailure.nonRetryable(`segment ${c.audience.segmentId} no longer exists`, 'SegmentNotFound');
       // A local-time snapshot fills its pages per zone: a retry starts it over.
       const resume = c.schedule.kind === 'localTime' ? undefined : (Context.current().info.heartbeatDetails as SnapshotProgress | undefined);
-      const snap = await writeSnapshot(db, c, filter, { startedAt: input.startedAt, ...(resume ? { resume } : {}), onPage: (p) => beat(p) });
+      const snap = await writeSnapshot(db, c, rule, { startedAt: input.startedAt, ...(resume ? { resume } : {}), onPage: (p) => beat(p) });
       const resolved = c.template.version === undefined ? await resolveTemplate(db, input.appId, c.template.id) : undefined;
       const pinned = c.template.version ?? (resolved?.ok ? resolved.template.version : undefined);
       await db.campaigns.updateOne({ _id: c._id, audienceSize: { $exists: false } }, { $set: { audienceSize: snap.audience, pageCount: snap.pages, ...(pinned ? { 'template.version': pinned } : {}) } });
@@ -191,13 +207,9 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
      */
     async sendCampaignFallback(ref: PageRef): Promise<PageResult> {
       const c = await campaignOr404(ref);
-      const recipients = await pageOf(ref);
-      const receiptsReadAt = new Date();
-      const pushes = await pushDeliveriesOf(ref, recipients);
-      const received = (id: string) => (pushes.get(id) ?? []).some((p) => p.delivery.receivedAt);
-      const without = recipients.filter((id) => !received(id));
-      const r = await sendPage(ref, c, 'sms', without, 'fallback');
-      await recordBatch(ref, 'fallback', 'sms', r, { receiptsReadAt });
+      const decision = await fallbackDecision(ref);
+      const r = await sendPage(ref, c, 'sms', decision.profileIds, 'fallback');
+      await recordBatch(ref, 'fallback', 'sms', r, { receiptsReadAt: decision.receiptsReadAt, receiptsSeen: decision.receiptsSeen });
       return { page: ref.page, sent: r.sent };
     },
 

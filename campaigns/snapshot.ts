@@ -13,11 +13,12 @@ import type { Db } from '../data/db';
 import type { CampaignDoc, CampaignRecipientDoc } from '../data/models/campaigns';
 import type { ProfileDoc } from '../data/models/profiles';
 import { CAMPAIGN_BATCH_SIZE } from '../domain/campaigns';
+import { findByIds } from '../data/findByIds';
 import { forEachLimit } from '../lib/forEachLimit';
 import { scopedId } from '../lib/ids';
 import { nextLocalTime, parseClock, profileTimeZone } from '../gate/localTime';
 import { deliverySettingsOf } from '../gate/settings';
-import { segmentFilter, type MemberFilter } from '../segments/evaluateSegment';
+import { streamSegmentMembers } from '../segments/streamMembers';
 import { queryBudget } from '../segments/queryBudget';
 
 export const campaignPageId = (appId: string, campaignId: string, page: number) => scopedId(appId, `${campaignId}:${page}`);
@@ -28,34 +29,36 @@ export interface SnapshotProgress {
 }
 
 const PAGE_WRITES_IN_FLIGHT = 4;
+/** The snapshot activity's own limit (workflows/campaignRun.ts): a million members on the embedded server take minutes. */
+const SNAPSHOT_MAX_MS = 2 * 3600_000;
 
-/** The campaign's audience filter, from its saved segment or inline rule; undefined when the segment is gone. */
-export async function audienceFilter(db: Db, c: CampaignDoc): Promise<MemberFilter | undefined> {
-  let rule = c.audience.rule;
-  if (c.audience.segmentId !== undefined) {
-    const segment = await db.segments.findOne({ _id: scopedId(c.appId, c.audience.segmentId) }).lean();
-    if (!segment) return undefined;
-    rule = segment.rule;
-  }
-  return (await segmentFilter(db, c.appId, rule, 'audience', queryBudget(10 * 60_000))).filter;
+/** The campaign's audience rule, from its saved segment or inline rule; undefined when the segment is gone. */
+export async function audienceRule(db: Db, c: CampaignDoc): Promise<unknown> {
+  if (c.audience.segmentId === undefined) return c.audience.rule;
+  const segment = await db.segments.findOne({ _id: scopedId(c.appId, c.audience.segmentId) }).lean();
+  return segment ? segment.rule : undefined;
 }
 
 type Member = Pick<ProfileDoc, '_id' | 'devices'>;
 
-/** The members in `_id` order, in pages, after `after` when given; with their devices' zones when `zones` (read in the same stream). */
-async function* members(db: Db, filter: MemberFilter, opts: { after?: string; zones?: boolean } = {}): AsyncGenerator<Member[]> {
-  // The tenant stays at the filter's top level (data/tenantScope.ts); the resume point joins its $and.
-  const query = opts.after ? { ...filter, $and: [...((filter.$and as object[] | undefined) ?? []), { _id: { $gt: opts.after } }] } : filter;
-  const projection = opts.zones ? { _id: 1, 'devices.timeZone': 1, 'devices.updatedAt': 1 } : { _id: 1 };
-  let page: Member[] = [];
-  for await (const p of db.profiles.find(query, projection).sort({ _id: 1 }).lean<Member[]>().cursor({ batchSize: 1000 })) {
-    page.push(p);
-    if (page.length === CAMPAIGN_BATCH_SIZE) {
-      yield page;
-      page = [];
+/**
+ * The members in `_id` order, in pages, after `after` when given, evaluated at `now` (the
+ * campaign's start, so a resumed snapshot judges behaviour windows as the first attempt did):
+ * streamed (segments/streamMembers.ts), so no list of members and no command carrying ids
+ * grows with the audience. With `zones`, each page's devices are read in bulk for their zones.
+ */
+async function* members(db: Db, c: CampaignDoc, rule: unknown, opts: { now: Date; after?: string; zones?: boolean }): AsyncGenerator<Member[]> {
+  const stream = streamSegmentMembers(db, c.appId, rule, {
+    now: opts.now, pageSize: CAMPAIGN_BATCH_SIZE, budget: queryBudget(SNAPSHOT_MAX_MS), path: 'audience', ...(opts.after ? { after: opts.after } : {}),
+  });
+  for await (const ids of stream) {
+    if (!opts.zones) {
+      yield ids.map((_id) => ({ _id, devices: [] }));
+      continue;
     }
+    const found = await findByIds<Member>(db.profiles, ids, { 'devices.timeZone': 1, 'devices.updatedAt': 1 });
+    yield ids.map((_id) => found.get(_id) ?? { _id, devices: [] });
   }
-  if (page.length > 0) yield page;
 }
 
 export interface Snapshot {
@@ -67,9 +70,10 @@ export interface Snapshot {
 export async function writeSnapshot(
   db: Db,
   c: CampaignDoc,
-  filter: MemberFilter,
+  rule: unknown,
   opts: { resume?: SnapshotProgress; startedAt: number; onPage: (p: SnapshotProgress) => void },
 ): Promise<Snapshot> {
+  const now = new Date(opts.startedAt);
   const pending: Promise<unknown>[] = [];
   const write = async (doc: CampaignRecipientDoc) => {
     // Replaced, not inserted: a page written by an attempt that died mid-way is written again whole.
@@ -83,7 +87,7 @@ export async function writeSnapshot(
   if (c.schedule.kind !== 'localTime') {
     let n = opts.resume?.page ?? 0;
     let size = n * CAMPAIGN_BATCH_SIZE;
-    for await (const found of members(db, filter, opts.resume ? { after: opts.resume.after } : {})) {
+    for await (const found of members(db, c, rule, { now, ...(opts.resume ? { after: opts.resume.after } : {}) })) {
       const ids = found.map((m) => m._id);
       await write(page(n++, ids));
       size += ids.length;
@@ -106,7 +110,7 @@ export async function writeSnapshot(
     buckets.set(zone, []);
     await write(page(n++, ids, { zone, sendAt: new Date(nextLocalTime(opts.startedAt, minute, zone)) }));
   };
-  for await (const found of members(db, filter, { zones: true })) {
+  for await (const found of members(db, c, rule, { now, zones: true })) {
     for (const m of found) {
       const zone = profileTimeZone(m.devices, appZone).timeZone;
       const bucket = buckets.get(zone) ?? [];

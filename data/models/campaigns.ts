@@ -70,6 +70,12 @@ export interface CampaignRecipientDoc {
   /** Local-time schedules: the recipients' zone, and when the page is due (that time of day there). */
   zone?: string;
   sendAt?: Date;
+  /**
+   * Push → SMS: the page's fallback decision, written once by its first attempt (when the
+   * receipts were read, how many recipients had one, who gets the SMS), so a retried fallback
+   * sends to the same recipients whatever receipts came since.
+   */
+  fallback?: { receiptsReadAt: Date; receiptsSeen: number; profileIds: string[] };
 }
 
 export const campaignRecipientSchema = new Schema<CampaignRecipientDoc>(
@@ -81,6 +87,7 @@ export const campaignRecipientSchema = new Schema<CampaignRecipientDoc>(
     profileIds: { type: [String], required: true },
     zone: String,
     sendAt: Date,
+    fallback: { type: { receiptsReadAt: Date, receiptsSeen: Number, profileIds: [String] }, default: undefined },
   },
   { versionKey: false },
 );
@@ -107,8 +114,9 @@ export interface CampaignBatchDoc {
   skipped: number;
   deferred: number;
   reasons: Record<string, number>;
-  /** Fallback batches: when the pushes' receipts were read (a receipt after it did not stop the SMS). */
+  /** Fallback batches: when the pushes' receipts were read (a receipt written after it did not stop the SMS), and how many recipients had one then. */
   receiptsReadAt?: Date;
+  receiptsSeen?: number;
   finishedAt: Date;
 }
 
@@ -127,6 +135,7 @@ export const campaignBatchSchema = new Schema<CampaignBatchDoc>(
     deferred: Number,
     reasons: { type: Schema.Types.Mixed, default: {} },
     receiptsReadAt: Date,
+    receiptsSeen: Number,
     finishedAt: Date,
   },
   { versionKey: false, minimize: false },

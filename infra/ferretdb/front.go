@@ -124,15 +124,24 @@ func sortedSet(ids []string) []string {
 	return slices.Compact(ids)
 }
 
+// maxWritesInFlight bounds the write commands FerretDB works on at once. FerretDB 1.24 runs
+// an update (findAndModify and delete alike) as a query that keeps its SQLite connection
+// while the write takes a second one from the same pool of 100: with a hundred updates in
+// flight each held one and waited for another, forever (a goroutine dump of the stalled
+// 10 000-recipient crash run: 100 updates in BeginTx, 128 queries waiting for a connection).
+// Far fewer slots than connections makes that impossible; SQLite has one writer anyway.
+const maxWritesInFlight = 32
+
 type front struct {
-	upstream string // FerretDB's own address
+	upstream string        // FerretDB's own address
+	writes   chan struct{} // a slot per write command FerretDB is working on
 	locks    collectionLocks
 	ids      *idIndexes
 	log      *slog.Logger
 }
 
 func newFront(upstream string, ids *idIndexes, log *slog.Logger) *front {
-	return &front{upstream: upstream, locks: collectionLocks{locks: map[string]*collectionLock{}}, ids: ids, log: log}
+	return &front{upstream: upstream, writes: make(chan struct{}, maxWritesInFlight), locks: collectionLocks{locks: map[string]*collectionLock{}}, ids: ids, log: log}
 }
 
 func (f *front) serve(ctx context.Context, l net.Listener) error {
@@ -149,6 +158,17 @@ func (f *front) serve(ctx context.Context, l net.Listener) error {
 			return err
 		}
 		go f.relay(c)
+	}
+}
+
+// acquireWrite takes the write's locks, then a slot (so a slot is only ever held by a write
+// FerretDB can work on, never by one waiting for a document); answers how to give both back.
+func (f *front) acquireWrite(m message, cmd command) func() {
+	unlock := f.locks.acquire(m, cmd)
+	f.writes <- struct{}{}
+	return func() {
+		<-f.writes
+		unlock()
 	}
 }
 
@@ -218,7 +238,7 @@ func (f *front) relay(client net.Conn) {
 		}
 		cmd := parseCommand(m)
 		if (writeCommands[cmd.name] && cmd.collection != "") || cmd.name == "dropdatabase" {
-			p := pending{unlock: f.locks.acquire(m, cmd), after: func() { f.ids.afterWrite(cmd) }}
+			p := pending{unlock: f.acquireWrite(m, cmd), after: func() { f.ids.afterWrite(cmd) }}
 			if m.moreToCome() {
 				// No reply will come (an unacknowledged write): hold the lock only while sending.
 				_, err = server.Write(m)

@@ -8,10 +8,15 @@
 import { formatIysDate } from '../../iys/dates';
 import { campaignSendKey } from '../../campaigns/progress';
 import { saveDeliverySettings, DEFAULT_DELIVERY_SETTINGS } from '../../gate/settings';
+import { startWebPushSimulator, type WebPushSimulator } from '../../simulators/webPushSimulator';
+import { saveApiKey } from '../../tenants/apiKeys';
 import { campaignWorkflowId } from '../../workflows/campaignRun';
 import { eventually, startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
+/** A browser push service; the app's VAPID pair is made in beforeAll. */
+let webPush: WebPushSimulator;
+let vapidPublicKey: string;
 /** Campaigns of a few thousand recipients take seconds alone and minutes on a loaded 2-core machine. */
 const LONG = 5 * 60_000;
 
@@ -21,9 +26,17 @@ beforeAll(async () => {
   const template = { id: 'indirim', name: 'İndirim', channels: { push: { title: 'Hafta sonu', body: 'Sepetinde %20 indirim, {{ profile.externalId }}' }, sms: { text: 'Sepetinde %20 indirim var. Şimdi bak!' } } };
   expect((await h.call('POST', '/v1/templates', template)).status).toBe(201);
   expect((await h.call('POST', '/v1/templates/indirim/publish')).status).toBe(201);
+  webPush = await startWebPushSimulator({ receiptUrl: `${h.api.url}/v1/receipts`, receiptDelayMs: 100 });
+  const admin = { authorization: `Bearer ${await saveApiKey(h.db, { appId: 'demo', name: 'admin', roles: ['admin'] })}` };
+  const vapid = await h.call('PUT', '/v1/settings/channels/webpush', { subject: 'mailto:ops@example.com' }, admin);
+  expect(vapid.status).toBe(200);
+  vapidPublicKey = vapid.body.summary.publicKey;
 });
 afterEach(async () => saveDeliverySettings(h.db, 'demo', DEFAULT_DELIVERY_SETTINGS));
-afterAll(async () => h?.close());
+afterAll(async () => {
+  await webPush?.close();
+  await h?.close();
+});
 
 type Kind = 'delivers' | 'silent';
 
@@ -175,4 +188,19 @@ test('recall removes the shown pushes on the devices and counts each kind', asyn
   await eventually(async () => (await view('rc')).progress.recall.recallConfirmed === 5);
   expect((await view('rc')).progress.delivered).toBe(5); // a removal is not a delivery
   expect((await act('rc', 'recall')).status).toBe(409);
+}, LONG);
+
+test('recall: a browser web push cannot be taken back and is counted not recallable, while the phones get their recall pushes', async () => {
+  await cohort('wr', 2, () => 'delivers');
+  const subscription = webPush.subscribe({ applicationServerKey: vapidPublicKey, behaviour: 'delivers' });
+  const web = { externalId: 'wr-web', attributes: { cohort: 'wr' }, devices: [{ token: subscription.endpoint, platform: 'web', webPush: subscription.keys }] };
+  expect((await h.call('POST', '/v1/profiles', web)).status).toBe(201);
+  await campaign('wr');
+  await act('wr', 'start');
+  await until('wr', 'completed');
+  expect(webPush.pushes.filter((p) => p.endpoint === subscription.endpoint)).toHaveLength(1);
+  expect(await act('wr', 'recall')).toMatchObject({ status: 200, body: { state: 'recalling' } });
+  const recalled = await until('wr', 'recalled');
+  expect(recalled.progress.recall).toMatchObject({ cancelled: 0, recallSent: 2, notRecallable: 1 });
+  expect(webPush.pushes.filter((p) => p.endpoint === subscription.endpoint)).toHaveLength(1); // nothing was sent to take it back
 }, LONG);

@@ -2,7 +2,8 @@
  * The embedded MongoDB-wire server behaves like MongoDB where Rota relies on it
  * (infra/ferretdb): concurrent single-document updates from several processes lose
  * nothing, and `_id` lookups are answered from an index on every collection, old or new,
- * also when the filter holds more than `_id` or lists ids with `$in` (infra/ferretdbPatch.ts).
+ * also when the filter holds more than `_id` or lists ids with `$in` (infra/ferretdbPatch.ts),
+ * and any number of concurrent updates finish (the front lets 32 at a time reach FerretDB).
  * With ROTA_FERRETDB_PLAIN=1 (plain FerretDB 1.24, no front) the atomicity test fails.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -94,6 +95,21 @@ describe('the embedded database', () => {
     expect(await docs.countDocuments({ _id: { $in: ['d5', 'd6'], $nin: ['d6'] } })).toBe(1);
     expect((await docs.deleteMany({ _id: { $in: ['d7', 'd8'] }, state: 'pending' })).deletedCount).toBe(1);
     expect(await docs.countDocuments({})).toBe(49);
+  });
+
+  test('250 updates at once from warm connections all finish (FerretDB alone deadlocks: each holds a SQLite connection and waits for a second)', async () => {
+    const wide = await mongoose.createConnection(uri, { maxPoolSize: 300, minPoolSize: 250, maxConnecting: 50 }).asPromise();
+    try {
+      const docs = wide.db!.collection<{ _id: string; state: string }>('wide');
+      await docs.insertMany(Array.from({ length: 250 }, (_, i) => ({ _id: `w${i}`, state: 'pending' })));
+      // Connections opened first, so that the updates reach the server together.
+      for (let k = 0; k < 3; k++) await Promise.all(Array.from({ length: 250 }, () => docs.find({}).toArray()));
+      const results = await Promise.all(Array.from({ length: 250 }, (_, i) => docs.updateOne({ _id: `w${i}`, state: 'pending' }, { $set: { state: 'sent' } })));
+      expect(results.reduce((n, r) => n + r.modifiedCount, 0)).toBe(250);
+      expect(await docs.countDocuments({ state: 'sent' })).toBe(250);
+    } finally {
+      await wide.close();
+    }
   });
 
   onLauncher('filters that pin `_id` besides other fields, and `_id: {$in}` lists, are pushed down to the index', async () => {

@@ -1,6 +1,6 @@
 /**
  * Exactly once across server restarts: a push → SMS campaign to
- * ROTA_CAMPAIGN_RESTART_RECIPIENTS (default 10 000; `npm run test:soak` runs 100 000) on a
+ * ROTA_CAMPAIGN_RESTART_RECIPIENTS (default 3 000; `npm run test:soak` runs 100 000) on a
  * Temporal dev server and a FerretDB of this test's own, each stopped and started again once
  * while the campaign runs (same data, same port). Two worker processes are kept running the
  * way a supervisor would: one that exits is started again. The simulators then count no
@@ -15,7 +15,7 @@ import { SOAK_CAMPAIGN, expectExactlyOnce, soakProcessed, startSoakCampaign } fr
 import { eventually, startHarness, type Harness } from '../support/harness';
 import { workerProcesses } from '../support/workerProcess';
 
-const N = Number(process.env.ROTA_CAMPAIGN_RESTART_RECIPIENTS ?? 10_000);
+const N = Number(process.env.ROTA_CAMPAIGN_RESTART_RECIPIENTS ?? 3_000);
 const WORKERS = 2;
 let h: Harness;
 const workers = workerProcesses();

@@ -33,6 +33,9 @@ export function deviceBehaviour(token: string, defaultDelayMs: number): DeviceBe
  * Devices that answer later: `deliver` schedules a receipt, `close` cancels what is pending.
  * The receipt goes only when the push carries the `rota_*` fields.
  */
+/** About three minutes of tries (the waits grow to 5 s). */
+const RECEIPT_TRIES = 40;
+
 export function createDevices(receiptUrl: string | undefined) {
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
@@ -41,7 +44,8 @@ export function createDevices(receiptUrl: string | undefined) {
     // A message's push names the message; a batch's (campaign, journey step) names its delivery.
     const about = typeof data.rota_message_id === 'string' ? { messageId: data.rota_message_id } : { deliveryId: data.rota_delivery_id };
     const body = { appId: data.rota_app_id, ...about, token: data.rota_receipt_token, status };
-    for (let attempt = 0; attempt < 5 && !closed; attempt++) {
+    // A phone's SDK keeps a receipt until it is answered: a busy Rota (5xx, a timeout) gets it again, for a few minutes.
+    for (let attempt = 0; attempt < RECEIPT_TRIES && !closed; attempt++) {
       try {
         const res = await fetch(receiptUrl!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
         await res.body?.cancel();
@@ -50,7 +54,7 @@ export function createDevices(receiptUrl: string | undefined) {
       } catch {
         // Rota may be restarting; try again
       }
-      await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+      await new Promise((r) => setTimeout(r, Math.min(5000, 500 * (attempt + 1))));
     }
   }
 

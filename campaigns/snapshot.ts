@@ -14,7 +14,6 @@ import type { CampaignDoc, CampaignRecipientDoc } from '../data/models/campaigns
 import type { ProfileDoc } from '../data/models/profiles';
 import { CAMPAIGN_BATCH_SIZE } from '../domain/campaigns';
 import { findByIds } from '../data/findByIds';
-import { forEachLimit } from '../lib/forEachLimit';
 import { scopedId } from '../lib/ids';
 import { nextLocalTime, parseClock, profileTimeZone } from '../gate/localTime';
 import { deliverySettingsOf } from '../gate/settings';
@@ -128,10 +127,7 @@ export async function writeSnapshot(
 
 /** A local-time campaign's pages in the order they are due: [page, due (epoch ms)]. */
 export async function pageSchedule(db: Db, c: Pick<CampaignDoc, 'appId' | 'campaignId'>, pages: number): Promise<[number, number][]> {
-  const out: [number, number][] = [];
-  await forEachLimit(Array.from({ length: pages }, (_, i) => i), 16, async (n) => {
-    const doc = await db.campaignRecipients.findOne({ _id: campaignPageId(c.appId, c.campaignId, n) }, { sendAt: 1 }).lean();
-    if (doc) out.push([n, doc.sendAt?.getTime() ?? 0]);
-  });
-  return out.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+  const ids = Array.from({ length: pages }, (_, n) => campaignPageId(c.appId, c.campaignId, n));
+  const found = await findByIds<Pick<CampaignRecipientDoc, '_id' | 'page' | 'sendAt'>>(db.campaignRecipients, ids, { page: 1, sendAt: 1 });
+  return [...found.values()].map((d): [number, number] => [d.page, d.sendAt?.getTime() ?? 0]).sort((a, b) => a[1] - b[1] || a[0] - b[0]);
 }

@@ -9,12 +9,12 @@
  */
 const CHUNK = 1000;
 
-/** The documents that exist among `ids`, by `_id` (absent ones are simply missing from the map). */
 /** The part of a mongoose model this needs. */
 interface Findable {
   find(filter: { _id: { $in: string[] } }, projection?: Record<string, 0 | 1>): { batchSize(n: number): { lean<R>(): PromiseLike<R> } };
 }
 
+/** The documents that exist among `ids`, by `_id` (absent ones are simply missing from the map). */
 export async function findByIds<T extends { _id: string }>(model: Findable, ids: readonly string[], projection?: Record<string, 0 | 1>): Promise<Map<string, T>> {
   const out = new Map<string, T>();
   const distinct = [...new Set(ids)];

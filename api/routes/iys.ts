@@ -11,6 +11,15 @@ import { afterIysSettingsChange } from '../../iys/modeChange';
 import { outboxStatus } from '../../iys/outbox/status';
 import { iysBrandHolder, iysBrandsOf } from '../../tenants/iysBrands';
 import { z } from 'zod';
+import type { IysOutcomeDoc } from '../../data/models/iysOutcomes';
+
+const rejectionView = z.object({ type: z.string(), recipient: z.string(), code: z.string().optional(), message: z.string().optional(), via: z.enum(['single', 'batch']), at: z.iso.datetime() });
+
+/** The change's id is `{appId}:{type}:{recipient}:{seq}` (lib/ids.ts consentChangeId): who and what it was about. */
+function toRejectionView(appId: string, d: IysOutcomeDoc): z.infer<typeof rejectionView> {
+  const [type = '', ...rest] = d._id.slice(appId.length + 1).split(':');
+  return { type, recipient: rest.slice(0, -1).join(':'), ...(d.code ? { code: d.code } : {}), ...(d.message ? { message: d.message } : {}), via: d.via, at: d.at.toISOString() };
+}
 
 const brandFields = (message: string) => [{ path: 'body.brandCode', message }, { path: 'body.iysCode', message }];
 
@@ -62,6 +71,17 @@ export function iysRoutes(deps: ApiDeps) {
       responses: { 200: { description: 'the brands', schema: z.object({ brands: z.array(iysBrandView) }) } },
       handler: async ({ req, res }) => {
         res.json({ brands: (await iysBrandsOf(db, appIdOf(req))).map(toIysBrandView) });
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/iys/outbox/rejections', tag: 'iys', access: 'compliance',
+      summary: "The latest changes İYS refused, newest first, with its answer code (H-code) and message",
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+      responses: { 200: { description: 'the refusals', schema: z.object({ rejections: z.array(rejectionView) }) }, 400: { description: 'a bad limit', schema: errorBodySchema } },
+      handler: async ({ query, req, res }) => {
+        const appId = appIdOf(req);
+        const docs = await db.iysOutcomes.find({ appId, state: 'rejected' }).sort({ at: -1 }).limit(query.limit).lean();
+        res.json({ rejections: docs.map((d) => toRejectionView(appId, d)) });
       },
     }),
     route({

@@ -1,0 +1,14 @@
+/** A labelled progress bar: the native element, so assistive technology reads its value. */
+import { useFormat, useT } from '../i18n';
+
+export function ProgressBar({ done, total, label }: { done: number; total: number | null; label: string }) {
+  const t = useT();
+  const f = useFormat();
+  const max = total ?? 0;
+  return (
+    <span class="progress">
+      <progress aria-label={label} value={max > 0 ? Math.min(done, max) : undefined} max={max > 0 ? max : undefined} />
+      <span class="progress-text">{total === null ? f.n(done) : t('campaign.progressOf', { done: f.n(done), total: f.n(total) })}</span>
+    </span>
+  );
+}

@@ -7,6 +7,7 @@ import { createMessagingActivities, type MessagingDeps } from './messaging';
 import { createUninstallProbeActivities } from './uninstallProbe';
 import { createBatchActivities } from './sendBatch';
 import { createCampaignActivities } from './campaigns';
+import { createJourneyActivities } from './journeys';
 
 /** `pushAdapters` (providers/pushAdapters.ts) serve every push: single messages, batches and the uninstall probe. */
 export interface ActivityDeps extends MessagingDeps {
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createUninstallProbeActivities(deps),
     ...batches,
     ...createCampaignActivities({ ...deps, batches }),
+    ...createJourneyActivities(deps),
   };
 }
 

@@ -17,6 +17,7 @@ import { iysOutcomeSchema } from './models/iysOutcomes';
 import { iysDriftChunkSchema, iysDriftReportSchema } from './models/iysDrift';
 import { iysSyncRunSchema, iysSyncStateSchema } from './models/iysSync';
 import { journeySchema, journeyVersionSchema } from './models/journeys';
+import { journeyCountSchema, journeyProfileSchema, journeyTallySchema } from './models/journeyRuns';
 import { messageSchema } from './models/messages';
 import { profileKeySchema } from './models/profileKeys';
 import { profileSchema } from './models/profiles';
@@ -53,6 +54,9 @@ function bindModels(conn: Connection) {
     campaignBatches: conn.model('CampaignBatch', campaignBatchSchema, 'campaignBatches'),
     receiptTallies: conn.model('ReceiptTally', receiptTallySchema, 'receiptTallies'),
     journeys: conn.model('Journey', journeySchema, 'journeys'), journeyVersions: conn.model('JourneyVersion', journeyVersionSchema, 'journeyVersions'),
+    journeyProfiles: conn.model('JourneyProfile', journeyProfileSchema, 'journeyProfiles'),
+    journeyTallies: conn.model('JourneyTally', journeyTallySchema, 'journeyTallies'),
+    journeyCounts: conn.model('JourneyCount', journeyCountSchema, 'journeyCounts'),
     channelCredentials: conn.model('ChannelCredentials', channelCredentialsSchema, 'channelCredentials'),
     templates: conn.model('Template', templateSchema, 'templates'), templateVersions: conn.model('TemplateVersion', templateVersionSchema, 'templateVersions'),
     uninstallProbeSettings: conn.model('UninstallProbeSettings', uninstallProbeSettingsSchema, 'uninstallProbeSettings'),

@@ -49,7 +49,8 @@ async function insertNew(db: Db, docs: EventDoc[]): Promise<{ inserted: EventDoc
   return { inserted: docs.filter((_d, i) => !existed.has(i)), existing: docs.filter((_d, i) => existed.has(i)).map((d) => d._id) };
 }
 
-export async function ingestEvents(db: Db, limits: Limits, appId: string, items: unknown[], pathOf: (index: number) => string): Promise<IngestResult> {
+/** The request's answer, and its events as stored (new ones and duplicates alike: journeys route both, a run drops what it has seen). */
+export async function ingestEvents(db: Db, limits: Limits, appId: string, items: unknown[], pathOf: (index: number) => string): Promise<{ result: IngestResult; events: EventDoc[] }> {
   const now = new Date();
   const rejected: IngestResult['rejected'] = [];
   const valid: Valid[] = [];
@@ -82,5 +83,5 @@ export async function ingestEvents(db: Db, limits: Limits, appId: string, items:
   await insertCounters(db, countersOf([...inserted, ...ours]));
   // A re-sent batch: finish the counting of a request that died after storing its events.
   await ensureCountersOf(db, appId, before.filter((e) => e.ingestId !== ingestId));
-  return { accepted: inserted.length + ours.length, duplicates: duplicates + existing.length - ours.length, rejected };
+  return { result: { accepted: inserted.length + ours.length, duplicates: duplicates + existing.length - ours.length, rejected }, events: docs };
 }

@@ -6,3 +6,5 @@ export { iysDriftReport } from './iysDriftReport';
 export { uninstallProbeRun } from './uninstallProbeRun';
 export { sendBatchRun } from './sendBatchRun';
 export { campaignRun } from './campaignRun';
+export { journeyRun } from './journeyRun';
+export { journeyBroadcast } from './journeyBroadcast';

@@ -19,6 +19,8 @@ import {
 import { findJourney, findVersion, journeyDocId, journeyView, moveJourney, newJourneyDoc, publishJourney, replaceDraft, versionSummaries, versionView } from '../../journeys/store';
 import { validateJourney } from '../../journeys/validate';
 import { randomToken } from '../../lib/ids';
+import { journeyBroadcast, journeyBroadcastId } from '../../workflows/journeyBroadcast';
+import { journeyRunRoutes } from './journeyRuns';
 import { InvalidInputError, type FieldIssue } from '../../lib/invalidInput';
 
 const READERS: readonly Role[] = ['designer', 'operator'];
@@ -68,6 +70,13 @@ export function journeyRoutes(deps: ApiDeps) {
         if (!mayDo(action, j.state)) throw wrongState(j, action);
         const moved = await moveJourney(db, j, action);
         if (!moved) throw wrongState(await journeyOr404(j.appId, j.journeyId), action);
+        // Running profiles hear of it at once: archived ones exit, held ones go on (those that miss it see the state before their next send).
+        if (action !== 'pause') {
+          await deps.temporal.workflow.start(journeyBroadcast, {
+            workflowId: journeyBroadcastId(j.appId, j.journeyId, moved.stateChangedAt), taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+            args: [{ appId: j.appId, journeyId: j.journeyId, control: action === 'archive' ? 'archived' : 'resumed' }],
+          });
+        }
         res.json({ id: params.id, state: moved.state });
       },
     }),
@@ -177,5 +186,6 @@ export function journeyRoutes(deps: ApiDeps) {
       },
     }),
     ...actionRoutes,
+    ...journeyRunRoutes(deps, journeyOr404),
   ];
 }

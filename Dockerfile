@@ -4,6 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+RUN npm run build:console
 ENV HOST=0.0.0.0 PORT=3000
 EXPOSE 3000
 CMD ["npm", "run", "api"]

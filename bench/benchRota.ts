@@ -11,6 +11,9 @@ import { startWorker } from '../worker';
 
 export interface BenchRota {
   db: Db;
+  /** The API's address and the demo app's key (all roles), for a client of its own (a browser). */
+  url: string;
+  key: string;
   call(method: string, path: string, body?: unknown): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -56,7 +59,7 @@ export async function startBenchRota(stack: Pick<Stack, 'mongoUri' | 'temporalAd
   const api = await startApi(config, createLogger('warn'));
   const worker = opts.worker ? await startWorker(config) : undefined;
   return {
-    db,
+    db, url: api.url, key,
     call: (method, path, body) =>
       fetch(`${api.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) }),
     async stop() {

@@ -11,6 +11,10 @@ import { verifyReceiptToken } from '../../lib/receiptTokens';
 import { messageDocId } from '../../lib/ids';
 import { messageStatus } from '../../data/messageTimeline';
 import { z } from 'zod';
+import { profileOr404 } from '../profileOr404';
+import { externalIdSchema } from '../../profiles/schemas';
+
+const recentMessageSchema = messageViewSchema.pick({ id: true, status: true, outcome: true, category: true, createdAt: true });
 
 export function messageRoutes(deps: ApiDeps) {
   const { db, config, metrics } = deps;
@@ -55,6 +59,22 @@ export function messageRoutes(deps: ApiDeps) {
         if (!message) throw new ApiError(404, 'not_found', `no message ${params.id}`);
         const deliveries = await db.deliveries.find({ appId, messageId: params.id }).sort({ createdAt: 1 }).lean();
         res.json(toMessageView(message, deliveries));
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/profiles/:externalId/messages', tag: 'messages', access: 'operator',
+      summary: "A profile's recent messages, newest first: id, status and outcome (GET /v1/messages/{id} has each one's timeline and deliveries)",
+      params: z.object({ externalId: externalIdSchema }),
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+      responses: { 200: { description: 'the messages', schema: z.object({ messages: z.array(recentMessageSchema) }) }, 400: { description: 'a bad limit', schema: errorBodySchema }, 404: { description: 'no such profile' } },
+      handler: async ({ params, query, req, res }) => {
+        const appId = appIdOf(req);
+        const profile = await profileOr404(db, appId, params.externalId);
+        const docs = await db.messages.find({ appId, profileId: profile._id }).sort({ createdAt: -1 }).limit(query.limit).lean();
+        res.json({ messages: docs.map((m) => {
+          const v = toMessageView(m, []);
+          return { id: v.id, status: v.status, outcome: v.outcome, category: v.category, createdAt: v.createdAt };
+        }) });
       },
     }),
     route({

@@ -172,6 +172,8 @@ test('pause and resume with the keyboard only: after the pause no new push reach
   await untilShown(page, 'draft', 30_000);
   await page.locator('main').focus();
   expect(await actByKeyboard(page, 'start')).toBe('Acknowledged: the campaign is running.');
+  // Paused once the page shows the snapshot taken: its first pages are then sending.
+  await eventually(async () => (await shownCount(page, 'audience')) === n, LONG);
   expect(await actByKeyboard(page, 'pause')).toBe('Acknowledged: the campaign is paused.');
   await untilShown(page, 'paused', 30_000);
 
@@ -190,9 +192,9 @@ test('pause and resume with the keyboard only: after the pause no new push reach
     const p = await pages();
     return p.scheduled === p.ended && p;
   }, LONG);
-  const processed = await eventually(async () => {
+  const { processed } = await eventually(async () => {
     const shown = await shownCount(page, 'processed');
-    return shown === settled.ended * 500 && shown;
+    return shown === settled.ended * 500 && { processed: shown };
   }, 60_000);
   expect(processed).toBeLessThan(n);
   expect(pushesTo(tokens)).toHaveLength(processed);
@@ -224,7 +226,7 @@ test('a key without the operator role sees no campaign controls and no sections 
   await checkPage(page, 'campaign-designer');
 });
 
-test('a message: its timeline and each delivery with the gate decision and the consent it used', async () => {
+test('a message: its timeline and each delivery with the gate decision and the consent it used; the profile\'s recent messages', async () => {
   const profile = { externalId: 'konsol-ayse', msisdn: '+905551112233', devices: [{ token: 'sim-silent-konsol-ayse', platform: 'android' }] };
   expect((await h.call('POST', '/v1/profiles', profile)).status).toBe(201);
   expect((await h.call('PUT', '/v1/profiles/konsol-ayse/consents/MESAJ', { status: 'ONAY', source: 'HS_WEB', consentDate: formatIysDate(Date.now() - 3600_000) })).status).toBe(200);
@@ -239,6 +241,12 @@ test('a message: its timeline and each delivery with the gate decision and the c
   const rows = await page.getByTestId('deliveries').locator('tbody tr').allTextContents();
   expect(rows.find((r) => r.startsWith('sms'))).toMatch(/allowed.*MESAJ ONAY \(BIREYSEL/);
   await checkPage(page, 'message');
+  // The profile's recent messages link to the same page.
+  await page.getByLabel('Profile external id').fill('konsol-ayse');
+  await page.getByRole('button', { name: 'Show messages' }).click();
+  const link = page.getByTestId('recent').locator(`a[href="#/messages/${sent.body.id}"]`);
+  await link.waitFor();
+  expect(await page.getByTestId('recent').locator('li').count()).toBe(1);
 }, 180_000);
 
 test('segments: a rule counted with a sample', async () => {
@@ -249,10 +257,11 @@ test('segments: a rule counted with a sample', async () => {
   await page.getByRole('button', { name: 'Count and sample' }).click();
   await page.getByTestId('segment-count').getByText('12 members').waitFor();
   expect(await page.getByTestId('preview').locator('li').count()).toBe(5);
+  await checkPage(page, 'segments');
   await page.getByLabel('Rule (JSON)').fill('{"attribute":"cohort","op":"gt","value":3}');
   await page.getByRole('button', { name: 'Count and sample' }).click();
   await page.locator('.problem').getByText('invalid_request').waitFor();
-  await checkPage(page, 'segments');
+  await checkPage(page, 'segments-invalid');
 });
 
 test('a journey drawn as its graph of steps, paused and resumed from the page', async () => {

@@ -89,19 +89,19 @@ export function Iys() {
         <h2 id="iys-sync">{t('iys.sync')}</h2>
         <Counts items={[
           { id: 'sync-paused', label: t('iys.paused'), value: sync.paused ? t('yes') : t('no') },
-          { id: 'sync-note', label: t('iys.note'), value: sync.note ?? '—' },
           { id: 'sync-next', label: t('iys.nextRun'), value: f.at(sync.nextRunAt) },
           { id: 'sync-cursor', label: t('iys.cursor'), value: sync.cursor ? <code>{sync.cursor}</code> : '—' },
         ]} />
+        {sync.note ? <p data-testid="sync-note"><strong>{t('iys.note')}:</strong> {sync.note}</p> : null}
         {can('iys.act') ? (
           <>
             {inSync ? null : <p>{t('iys.notSync')}</p>}
             <Actions
-              label={t('iys.sync')} run={runSync} question={(a) => `${a.label}?`}
+              label={t('iys.controls')} run={runSync} question={(a) => `${a.label}?`}
               actions={[
-                { name: 'run', label: t('iys.runNow'), help: t('iys.runs'), allowed: inSync },
-                { name: 'pause', label: t('iys.pause'), help: t('iys.sync'), allowed: inSync && !sync.paused },
-                { name: 'resume', label: t('iys.resume'), help: t('iys.sync'), allowed: inSync && sync.paused },
+                { name: 'run', label: t('iys.runNow'), help: t('iys.runNowHelp'), allowed: inSync },
+                { name: 'pause', label: t('iys.pause'), help: t('iys.pauseHelp'), allowed: inSync && !sync.paused },
+                { name: 'resume', label: t('iys.resume'), help: t('iys.resumeHelp'), allowed: inSync && sync.paused },
               ]}
             />
           </>

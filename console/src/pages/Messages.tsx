@@ -19,7 +19,42 @@ export function Messages({ id }: { id?: string }) {
         <button type="submit">{t('messages.find')}</button>
       </form>
       {id ? <Message id={id} /> : null}
+      <RecentMessages />
     </>
+  );
+}
+
+interface Recent { id: string; status: string; outcome: string; category: string; createdAt: string }
+
+/** A profile's latest messages, each a link to its page. */
+function RecentMessages() {
+  const t = useT();
+  const f = useFormat();
+  const [externalId, setExternalId] = useState('');
+  const [found, setFound] = useState<{ messages?: Recent[]; error?: Error }>({});
+  const show = async () => {
+    if (!externalId.trim()) return;
+    try {
+      setFound(await get<{ messages: Recent[] }>(`/v1/profiles/${encodeURIComponent(externalId.trim())}/messages?limit=20`));
+    } catch (err) {
+      setFound({ error: err as Error });
+    }
+  };
+  return (
+    <section aria-labelledby="recent-title">
+      <h2 id="recent-title">{t('messages.recent')}</h2>
+      <form class="inline" onSubmit={(e) => { e.preventDefault(); void show(); }}>
+        <label for="recent-profile">{t('journeys.profile')}</label>
+        <input id="recent-profile" value={externalId} onInput={(e) => setExternalId(e.currentTarget.value)} autoComplete="off" spellcheck={false} />
+        <button type="submit">{t('messages.showRecent')}</button>
+      </form>
+      <Problem error={found.error} />
+      {found.messages ? (found.messages.length === 0 ? <p>{t('none')}</p> : (
+        <ul data-testid="recent">
+          {found.messages.map((m) => <li key={m.id}><a href={href('messages', m.id)}>{f.at(m.createdAt)}</a> · {m.outcome} · <code>{m.category}</code></li>)}
+        </ul>
+      )) : null}
+    </section>
   );
 }
 

@@ -58,8 +58,9 @@ const SEEN_KEPT = 200;
 /** A held run asks again this often even without a resume signal. */
 const HOLD_RECHECK = '10 minutes';
 
+// Reads and writes by _id: short. A dead worker's attempt is retried elsewhere after this long.
 const act = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
 });
 

@@ -122,6 +122,7 @@ async function main(): Promise<void> {
       'Rota is running.',
       `  API            ${api.url}`,
       `  API docs       ${api.url}/docs`,
+      `  Console        ${api.url}/console/ (sign in with an API key, e.g. the demo key)`,
       `  Temporal UI    ${stack.temporalUiUrl ?? '(external Temporal)'}`,
       `  Demo API key   ${demoKey}`,
       `  FCM simulator  ${fcm.url} (Android)   APNs simulator ${apns.url} (iOS, HTTP/2; test credentials in ${path.join(dataDir, 'sim-push-credentials.json')})`,

@@ -17,7 +17,9 @@ const POLICY = [
 
 export function consoleRouter(dist = CONSOLE_DIST): Router {
   const router = Router();
-  router.use('/console', (_req, res, next) => {
+  router.use('/console', (req, res, next) => {
+    // /console without its slash: the page's address is /console/, where its fragment routes begin.
+    if (req.originalUrl.split('?')[0] === '/console') return res.redirect(301, '/console/');
     res.setHeader('content-security-policy', POLICY);
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');

@@ -1,15 +1,16 @@
 /**
  * The operator console's page loads (issue 13: under a second on the dev stack with a campaign
  * of 100 000 recipients). N profiles are written straight to the database, a push campaign to
- * all of them is started through the API, and while it sends (API and worker busy, as at 2 a.m.)
- * each console page is loaded in Debian's Chromium: the time from navigation to the page showing
- * its data (its figures, not "Loading…"), the first load with an empty cache and the median of
- * the next ones. The floor is the same API read the page makes (its JSON alone, over HTTP), so
+ * all of them is started through the API, and each console page is loaded in Debian's Chromium
+ * twice over: while the campaign sends (the API and the worker busy in one process, as with
+ * `npm run dev`, at 2 a.m.) and once it is stopped with its records in place. A load is the time
+ * from navigation to the page showing its data (its figures, not "Loading…"): the first with an
+ * empty cache, and the median of the next ones. The floor is the same API read the page makes (its JSON alone, over HTTP), so
  * the ratio is what the console adds. Not asserted anywhere; `BENCH_CONSOLE` (default 100 000)
  * and `BENCH_CONSOLE_RUNS` (default 5) size it.
  */
 import { execSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { Stack } from '../infra/stack';
@@ -36,19 +37,35 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ms = (v: number) => `${Math.round(v)} ms`;
 
 /** Navigation → the page shows its data: the ready element is there and nothing says Loading. */
-async function loadOnce(browser: Browser, rota: BenchRota, spec: ConsolePageSpec, signedIn: boolean, warmFrom?: string): Promise<number> {
+async function loadOnce(browser: Browser, rota: BenchRota, spec: ConsolePageSpec, warm: boolean, run: number): Promise<number> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-  if (signedIn) await context.addInitScript((key: string) => sessionStorage.setItem('rota.apiKey', key), rota.key);
+  if (spec.name !== 'sign-in') await context.addInitScript((key: string) => sessionStorage.setItem('rota.apiKey', key), rota.key);
   const page = await context.newPage();
-  // Warm runs: the hashed assets are in this context's cache already (as for an operator's second visit).
-  if (warmFrom) await page.goto(warmFrom);
+  // Warm: the hashed assets are in this context's cache already, as on an operator's second visit; the page is still loaded anew.
+  if (warm) await page.goto(`${rota.url}/console/`);
   const started = Date.now();
-  await page.goto(`${rota.url}/console/${spec.hash}`);
+  await page.goto(`${rota.url}/console/?load=${run}${spec.hash}`);
   await page.waitForSelector(spec.ready);
   await page.waitForFunction(() => !document.querySelector('main')?.textContent?.includes('Loading'));
   const took = Date.now() - started;
   await context.close();
   return took;
+}
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+
+/** Each page: a first load with an empty cache, then `runs` warm loads, beside the API read it makes. */
+async function measure(browser: Browser, rota: BenchRota, runs: number): Promise<string[]> {
+  const lines = ['| page | first load (empty cache) | median of warm loads | worst warm | API read alone (median) |', '| --- | --- | --- | --- | --- |'];
+  for (const spec of PAGES) {
+    const first = await loadOnce(browser, rota, spec, false, 0);
+    const warm: number[] = [];
+    for (let i = 1; i <= runs; i++) warm.push(await loadOnce(browser, rota, spec, true, i));
+    const reads: number[] = [];
+    if (spec.api) for (let i = 0; i < runs; i++) reads.push(await apiRead(rota, spec.api));
+    lines.push(`| ${spec.name} | ${ms(first)} | ${ms(median(warm))} | ${ms(Math.max(...warm))} | ${spec.api ? `${ms(median(reads))} (${spec.api})` : '—'} |`);
+  }
+  return lines;
 }
 
 async function apiRead(rota: BenchRota, p: string): Promise<number> {
@@ -81,19 +98,19 @@ export async function benchConsole(stack: Stack, n: number, runs: number): Promi
       if (view.progress.audience !== null && (view.progress.processed > 0 || view.state !== 'running')) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
-    const lines = [`console (n=${n}, ${runs} loads per page; profiles seeded in ${(seeded / 1000).toFixed(1)} s; measured while the campaign sends)`];
-    lines.push('| page | first load (empty cache) | median of warm loads | worst warm | API read alone (median) |', '| --- | --- | --- | --- | --- |');
-    for (const spec of PAGES) {
-      const first = await loadOnce(browser, rota, spec, spec.name !== 'sign-in');
-      const warm: number[] = [];
-      for (let i = 0; i < runs; i++) warm.push(await loadOnce(browser, rota, spec, spec.name !== 'sign-in', `${rota.url}/console/`));
-      const reads: number[] = [];
-      if (spec.api) for (let i = 0; i < runs; i++) reads.push(await apiRead(rota, spec.api));
-      lines.push(`| ${spec.name} | ${ms(first)} | ${ms(median(warm))} | ${ms(Math.max(...warm))} | ${spec.api ? `${ms(median(reads))} (${spec.api})` : '—'} |`);
-    }
-    const view = (await (await rota.call('GET', '/v1/campaigns/big')).json()) as { state: string; progress: { processed: number } };
-    lines.push(`campaign at the end of the measurement: ${view.state}, ${view.progress.processed} of ${n} processed`);
-    if (view.state === 'running' || view.state === 'paused') await rota.call('POST', '/v1/campaigns/big/stop');
+    type View = { state: string; progress: { processed: number } };
+    const view = async () => (await (await rota.call('GET', '/v1/campaigns/big')).json()) as View;
+    const lines = [`console (n=${n}, ${runs} warm loads per page; profiles seeded in ${(seeded / 1000).toFixed(1)} s)`];
+    lines.push('', `While the campaign sends (API and worker in one process, as npm run dev runs them; load average ${loadAverage()} at the start):`);
+    lines.push(...(await measure(browser, rota, runs)));
+    const during = await view();
+    lines.push(`campaign then: ${during.state}, ${during.progress.processed} of ${n} processed; load average ${loadAverage()}`);
+    if (during.state === 'running' || during.state === 'paused') await rota.call('POST', '/v1/campaigns/big/stop');
+    for (let v = await view(); v.state !== 'stopped' && v.state !== 'completed'; v = await view()) await new Promise((r) => setTimeout(r, 1000));
+    lines.push('', `After it stopped (its ${n} recipients' records in place; load average ${loadAverage()}):`);
+    lines.push(...(await measure(browser, rota, runs)));
+    const after = await view();
+    lines.push(`campaign: ${after.state}, ${after.progress.processed} of ${n} processed; load average ${loadAverage()}`);
     return lines;
   } finally {
     await browser.close();

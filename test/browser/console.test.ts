@@ -135,7 +135,13 @@ test('a campaign started from the page: its counts move to completion without a 
   const page = await consoleAs(h.apiKey, '#/campaigns/izle');
   await untilShown(page, 'draft', 30_000);
   await page.evaluate(() => ((window as any).sameDocument = true));
-  expect(await act(page, 'start')).toBe('Acknowledged: the campaign is running.');
+  // The confirmation dialog is checked too: the start waits for its answer.
+  await page.locator('button[data-action="start"]').click();
+  await page.getByRole('dialog').getByText('Start campaign “Kampanya izle”?').waitFor();
+  await checkPage(page, 'campaign-confirm');
+  await page.getByTestId('confirm').click();
+  await eventually(async () => ((await page.getByTestId('ack').textContent()) ?? '') !== '');
+  expect(await page.getByTestId('ack').textContent()).toBe('Acknowledged: the campaign is running.');
   expect(await page.locator('button[data-action="start"]').isDisabled()).toBe(true);
 
   // Delivered as the page shows it, read while it moves: it only grows, and reaches the audience.
@@ -224,6 +230,59 @@ test('a key without the operator role sees no campaign controls and no sections 
   const nav = await page.getByRole('navigation').getByRole('link').allTextContents();
   expect(nav).toEqual(['Campaigns', 'Journeys', 'Segments']);
   await checkPage(page, 'campaign-designer');
+});
+
+test('an action in flight disables every control: one request, however often it is pressed, then the acknowledged state', async () => {
+  const res = await h.call('POST', '/v1/campaigns', { id: 'yarin', name: 'Kampanya yarin', audience: { rule: { attribute: 'cohort', op: 'eq', value: 'yarin' } }, channelPlan: 'push', template: { id: 'konsol' }, schedule: { kind: 'at', at: new Date(Date.now() + 24 * 3600_000).toISOString() } });
+  expect(res.status).toBe(201);
+  expect((await h.call('POST', '/v1/campaigns/yarin/start')).body.state).toBe('scheduled');
+  const page = await consoleAs(h.apiKey, '#/campaigns/yarin');
+  await untilShown(page, 'scheduled', 30_000);
+  // The stop's request is held at the browser until the test lets it go: the page is seen while it is in flight.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let requests = 0;
+  await page.route('**/v1/campaigns/yarin/stop', async (route) => {
+    requests++;
+    await held;
+    await route.continue();
+  });
+  await page.locator('button[data-action="stop"]').click();
+  await page.getByTestId('confirm').click();
+  await page.locator('button[data-action="stop"]', { hasText: 'Sending…' }).waitFor();
+  for (const action of ['start', 'pause', 'resume', 'stop', 'recall']) expect(await page.locator(`button[data-action="${action}"]`).isDisabled()).toBe(true);
+  await page.locator('button[data-action="stop"]').click({ force: true });
+  await page.locator('button[data-action="stop"]').press('Enter');
+  expect(await page.getByRole('dialog').isVisible()).toBe(false);
+  release();
+  await eventually(async () => (await page.getByTestId('ack').textContent()) === 'Acknowledged: the campaign is stopped.');
+  expect(requests).toBe(1);
+  await untilShown(page, 'stopped', 30_000);
+  // A wrong action answered by the API (here: the stop again, through the API, as another operator would) is shown as its 409.
+  expect((await h.call('POST', '/v1/campaigns/yarin/stop')).status).toBe(409);
+});
+
+test("the console's own read endpoints: GET /v1/whoami, İYS refusals and a profile's messages; bad input is a 400 naming the field", async () => {
+  expect(await h.call('GET', '/v1/whoami')).toMatchObject({ status: 200, body: { app: { id: 'demo' }, roles: expect.arrayContaining(['operator']) } });
+  expect((await h.call('GET', '/v1/whoami', undefined, { authorization: 'Bearer rota_unknown1_abcdefghijklmnopqrstuvwxyz12' })).status).toBe(401);
+  expect((await h.call('GET', '/v1/whoami', undefined, { authorization: `Bearer ${h.platformKey}` })).status).toBe(403);
+  for (const [path, field] of [['/v1/iys/outbox/rejections?limit=0', 'query.limit'], ['/v1/iys/outbox/rejections?size=3', 'query'], ['/v1/profiles/nobody/messages?limit=500', 'query.limit']] as const) {
+    const res = await h.call('GET', path);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].path).toMatch(new RegExp(`^${field.replace('.', '\\.')}`));
+  }
+  expect((await h.call('GET', '/v1/profiles/nobody/messages')).status).toBe(404);
+  const ingestOnly = await saveApiKey(h.db, { appId: 'demo', name: 'ingest', roles: ['ingest'] });
+  expect((await h.call('GET', '/v1/iys/outbox/rejections', undefined, { authorization: `Bearer ${ingestOnly}` })).status).toBe(403);
+  expect(await h.call('GET', '/v1/whoami', undefined, { authorization: `Bearer ${ingestOnly}` })).toMatchObject({ status: 200, body: { roles: ['ingest'], key: { name: 'ingest' } } });
+  // The page itself: a policy that lets it reach only this server, and /console without its slash sent to the page.
+  const page = await fetch(`${h.api.url}/console/`);
+  expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
+  expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+  expect(await page.text()).toContain('<div id="root">');
+  const bare = await fetch(`${h.api.url}/console`, { redirect: 'manual' });
+  expect(bare.status).toBe(301);
+  expect(bare.headers.get('location')).toBe('/console/');
 });
 
 test('a message: its timeline and each delivery with the gate decision and the consent it used; the profile\'s recent messages', async () => {

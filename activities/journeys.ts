@@ -19,6 +19,8 @@ import { decideSend } from '../gate/sendGate';
 import { localDayNumber, instantsOfWallTime, parseClock, profileTimeZone } from '../gate/localTime';
 import { messageDocId, newMessageId, scopedId, sha256 } from '../lib/ids';
 import { findVersion } from '../journeys/store';
+import { heartbeat } from './heartbeat';
+import { createSendRateLimiter } from './sendRateLimiter';
 import { enterJourney, recordTransition, type RunRef, type Transition } from '../journeys/runs';
 import { segmentFilter } from '../segments/evaluateSegment';
 import { validateAttributes } from '../attributes/registry';
@@ -40,6 +42,7 @@ export function journeySendMessageId(appId: string, journeyId: string, runKey: s
 }
 
 export function createJourneyActivities({ db }: JourneyDeps) {
+  const limiter = createSendRateLimiter(db);
   /** The entry event's attribute (`entry.x`) or the profile's (`profile.x`). */
   async function valueSource(ctx: RunContext): Promise<(ref: string) => string | number | boolean | null | undefined> {
     const [entry, profile] = await Promise.all([
@@ -154,6 +157,11 @@ export function createJourneyActivities({ db }: JourneyDeps) {
       throw new Error(`no ${input.time} on ${input.weekdays?.join(',')} in ${timeZone} within eight days`);
     },
 
+    /** One send under the journey's own rate (its sends per second across every worker), waiting for it as long as needed. */
+    async journeySendSlot(input: { appId: string; journeyId: string; perSecond: number }): Promise<void> {
+      await limiter.acquire(input.appId, `journey-${input.journeyId}`, 1, input.perSecond, heartbeat);
+    },
+
     /** The send step's message, written once under an id derived from the run and the step; answers what its workflow needs. */
     async journeyPrepareSend(input: { ctx: RunContext; runKey: string; entryNo: number; step: SendStep }) {
       const { ctx, step } = input;
@@ -167,7 +175,7 @@ export function createJourneyActivities({ db }: JourneyDeps) {
         _id: messageDocId(ctx.appId, messageId), messageId, appId: ctx.appId, profileId: ctx.profileId,
         externalId: profile.externalId ?? profile.anonymousIds?.[0] ?? profile._id,
         category: step.category, channels: step.channels, template: { id: step.template.id, version: step.template.version! },
-        smsFallback, fallbackTimeoutMs, idempotencyKey: `journey:${ctx.journeyId}:${input.runKey}:${input.entryNo}:${step.id}`,
+        smsFallback, fallbackTimeoutMs, journeyRun: journeyWorkflowId(ctx.appId, ctx.journeyId, input.runKey), idempotencyKey: `journey:${ctx.journeyId}:${input.runKey}:${input.entryNo}:${step.id}`,
         requestHash: sha256(JSON.stringify({ journey: ctx.journeyId, version: ctx.version, step: step.id })),
         status: 'accepted', timeline: { accepted: now }, reasons: {}, createdAt: now, updatedAt: now,
       };

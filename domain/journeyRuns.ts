@@ -37,6 +37,9 @@ export interface JourneyEventSignal {
   entry?: boolean;
 }
 
+/** The signal name of an open of a push a run sent (`$` keeps it apart from the app's event names). */
+export const OPENED_SIGNAL = '$opened';
+
 export type JourneyControl = 'archived' | 'resumed';
 
 export type RunStatus = 'active' | 'completed' | 'converted' | 'exited';

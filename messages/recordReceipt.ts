@@ -10,6 +10,8 @@ import type { ReceiptStatus } from '../domain/messages';
 import { messageDocId } from '../lib/ids';
 import { messageWorkflowId, receiptSignal } from '../workflows/pushWithSmsFallback';
 import { countReceipt } from './receiptTally';
+import { OPENED_SIGNAL } from '../domain/journeyRuns';
+import { journeyEventSignal } from '../workflows/journeyRun';
 
 /** How far a device's clock may be off the server's, either way. */
 export const RECEIPT_CLOCK_SKEW_MS = 5 * 60_000;
@@ -28,7 +30,7 @@ function outOfRange(createdAt: Date, at: Date, now: Date): Extract<ReceiptOutcom
 }
 
 export async function recordReceipt(deps: { db: Db; temporal: Client }, r: { appId: string; messageId: string; status: ReceiptStatus; at: Date }, now = new Date()): Promise<ReceiptOutcome> {
-  const message = await deps.db.messages.findOne({ _id: messageDocId(r.appId, r.messageId) }, { createdAt: 1 }).lean();
+  const message = await deps.db.messages.findOne({ _id: messageDocId(r.appId, r.messageId) }, { createdAt: 1, journeyRun: 1 }).lean();
   if (!message) return { outcome: 'not_found' };
   const range = outOfRange(message.createdAt, r.at, now);
   if (range) return range;
@@ -40,6 +42,12 @@ export async function recordReceipt(deps: { db: Db; temporal: Client }, r: { app
   } catch (err) {
     // A receipt after the workflow finished only updates the timeline.
     if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  // A journey's push: the run may wait for the click (a send step branching on clicked).
+  if (r.status === 'opened' && message.journeyRun) {
+    await deps.temporal.workflow.getHandle(message.journeyRun).signal(journeyEventSignal, { eventId: `opened:${r.messageId}`, name: OPENED_SIGNAL }).catch((err: unknown) => {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    });
   }
   return { outcome: 'recorded' };
 }

@@ -11,11 +11,11 @@
  * continues as new, carrying where it is.
  */
 import {
-  ParentClosePolicy, condition, continueAsNew, defineQuery, defineSignal, executeChild, proxyActivities, setHandler, workflowInfo,
+  ParentClosePolicy, condition, continueAsNew, defineQuery, defineSignal, executeChild, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RunContext } from '../activities/journeys';
-import { journeyRunKey, profileLocalId, splitBucket, splitPath, type ExitReason, type JourneyControl, type JourneyEventSignal, type RunStatus } from '../domain/journeyRuns';
+import { OPENED_SIGNAL, journeyRunKey, profileLocalId, splitBucket, splitPath, type ExitReason, type JourneyControl, type JourneyEventSignal, type RunStatus } from '../domain/journeyRuns';
 import { durationMs, type JourneyDefinition, type JourneyStep, type SendStep, type WaitForEventStep } from '../domain/journeys';
 import type { MessageStatus } from '../domain/messages';
 import { messageWorkflowId, pushWithSmsFallback } from './pushWithSmsFallback';
@@ -38,6 +38,8 @@ export interface JourneyRunInput {
   profileId: string;
   entryKey?: string;
   carried?: CarriedRun;
+  /** Continue as new past this many history events (default HISTORY_LIMIT). */
+  historyLimit?: number;
 }
 
 export interface JourneyRunStatus {
@@ -51,6 +53,10 @@ export const journeyEventSignal = defineSignal<[JourneyEventSignal]>('journeyEve
 export const journeyControlSignal = defineSignal<[JourneyControl]>('journeyControl');
 export const journeyRunQuery = defineQuery<JourneyRunStatus>('journeyRun');
 
+/** The journey's send rate and the outcome window's wait for a click came after the first runs: their histories replay without. */
+export const SEND_RATE_PATCH = 'journey-send-rate';
+export const OUTCOME_WINDOW_PATCH = 'journey-outcome-window';
+
 /** Continue as new past this many history events (Temporal suggests it too, near its limits). */
 const HISTORY_LIMIT = 2_000;
 /** The seen-event ids carried over continue-as-new: enough to drop a re-sent batch's duplicates. */
@@ -59,6 +65,8 @@ const SEEN_KEPT = 200;
 const HOLD_RECHECK = '10 minutes';
 
 // Reads and writes by _id: short. A dead worker's attempt is retried elsewhere after this long.
+// Waiting for a send under the journey's rate: as long as it takes, heartbeating.
+const slots = proxyActivities<Activities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '10 seconds', retry: { maximumInterval: '10 seconds' } });
 const act = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
@@ -138,15 +146,42 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunStat
 
   type Interrupt = 'goal' | 'archived';
 
-  /** Waits `ms`, unless the goal or an archive comes first; other events are not for this step. */
-  async function hold(ms: number): Promise<Interrupt | undefined> {
-    const until = Date.now() + ms;
+  /**
+   * At a step boundary or inside a wait (whose end is computed from `since`, so it holds across
+   * the new run): past the history limit, continue as new carrying where the run is.
+   */
+  async function keepHistorySmall(): Promise<void> {
+    const info = workflowInfo();
+    if (!info.continueAsNewSuggested && info.historyLength <= (input.historyLimit ?? HISTORY_LIMIT)) return;
+    const carried: CarriedRun = { version, entryNo, entryEventId, stepId: cur, since, seq, seen: [...seen].slice(-SEEN_KEPT), pending };
+    await continueAsNew<typeof journeyRun>({ ...input, carried });
+  }
+
+  /** Waits until `until`, unless the goal or an archive comes first; other events are not for this step. */
+  async function hold(until: number): Promise<Interrupt | undefined> {
     for (;;) {
       const left = until - Date.now();
       if (left <= 0 || !(await condition(() => archived || pending.length > 0, left))) return undefined;
       if (archived) return 'archived';
       if (await goalReached()) return 'goal';
       pending.length = 0;
+      await keepHistorySmall();
+    }
+  }
+
+  /**
+   * Until the device reports the push opened (a receipt told to the run), the goal, an archive,
+   * or `until`. Never continued as new here: the new run would start the send step again.
+   */
+  async function waitForOpen(messageId: string, until: number): Promise<Interrupt | 'opened' | undefined> {
+    for (;;) {
+      const left = until - Date.now();
+      if (left <= 0 || !(await condition(() => archived || pending.length > 0, left))) return undefined;
+      if (archived) return 'archived';
+      if (await goalReached()) return 'goal';
+      const opens = takePending((e) => e.name === OPENED_SIGNAL && e.eventId === `opened:${messageId}`);
+      pending.length = 0;
+      if (opens.length > 0) return 'opened';
     }
   }
 
@@ -158,6 +193,7 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunStat
       const ids = takePending((e) => e.name === step.event);
       pending.length = 0;
       if (ids.length > 0 && (await act.journeyMatchEvent({ ctx, eventIds: ids, name: step.event, ...(step.conditions ? { conditions: step.conditions } : {}) })) !== null) return 'received';
+      await keepHistorySmall();
       const left = until - Date.now();
       if (left <= 0 || !(await condition(() => archived || pending.length > 0, left))) return 'timedOut';
     }
@@ -177,7 +213,8 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunStat
     }
   }
 
-  async function send(step: SendStep): Promise<{ outcome: string; reason?: string } | 'gone'> {
+  async function send(step: SendStep): Promise<{ outcome: string; reason?: string } | 'gone' | Interrupt> {
+    if (def.sendRatePerSecond !== undefined && patched(SEND_RATE_PATCH)) await slots.journeySendSlot({ appId, journeyId, perSecond: def.sendRatePerSecond });
     const prep = await act.journeyPrepareSend({ ctx, runKey, entryNo, step });
     if ('gone' in prep) return 'gone';
     const status: MessageStatus = await executeChild(pushWithSmsFallback, {
@@ -186,6 +223,12 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunStat
       // Archiving a journey never cuts a send in half.
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
+    const result = await act.journeySendOutcome({ appId, messageId: prep.messageId, status });
+    // A delivered push may still be opened: the step waits out its outcome window before taking the delivered (or default) path.
+    const waitsForClick = typeof step.next !== 'string' && step.next.clicked !== undefined && step.outcomeWindow !== undefined;
+    if (!waitsForClick || result.outcome !== 'delivered' || !patched(OUTCOME_WINDOW_PATCH)) return result;
+    const opened = await waitForOpen(prep.messageId, since + durationMs(step.outcomeWindow!));
+    if (opened !== 'opened') return opened ?? result;
     return act.journeySendOutcome({ appId, messageId: prep.messageId, status });
   }
 
@@ -193,17 +236,14 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunStat
     if (archived) return leave('exited', 'archived');
     if (await goalReached()) return leave('converted');
     if (def.exitSegment && (await act.journeyBranch({ appId, profileId, conditions: [{ inSegment: def.exitSegment }] })) !== 0) return leave('exited', 'left_segment');
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > HISTORY_LIMIT) {
-      const carried: CarriedRun = { version, entryNo, entryEventId, stepId: cur, since, seq, seen: [...seen].slice(-SEEN_KEPT), pending };
-      await continueAsNew<typeof journeyRun>({ ...input, carried });
-    }
+    await keepHistorySmall();
     const step: JourneyStep = steps.get(cur)!;
     switch (step.kind) {
       case 'wait':
       case 'waitUntil': {
-        const ms = step.kind === 'wait' ? durationMs(step.duration) : await act.journeyLocalWait({ appId, profileId, time: step.time, ...(step.weekdays ? { weekdays: step.weekdays } : {}), now: Date.now() });
-        const interrupted = await hold(ms);
+        // From the step's start, so a run continued as new mid-wait waits the same.
+        const ms = step.kind === 'wait' ? durationMs(step.duration) : await act.journeyLocalWait({ appId, profileId, time: step.time, ...(step.weekdays ? { weekdays: step.weekdays } : {}), now: since });
+        const interrupted = await hold(since + ms);
         if (interrupted) return interrupted === 'goal' ? leave('converted') : leave('exited', 'archived');
         await move('next', step.next);
         break;
@@ -232,6 +272,8 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunStat
         if (!(await mayContinue())) return leave('exited', 'archived');
         const result = await send(step);
         if (result === 'gone') return leave('exited', 'profile_gone');
+        if (result === 'goal') return leave('converted');
+        if (result === 'archived') return leave('exited', 'archived');
         const next = typeof step.next === 'string' ? step.next : (step.next[result.outcome as keyof typeof step.next] ?? step.next.default);
         await move(result.outcome, next, { outcome: result.outcome, ...(result.reason ? { gatedOut: result.reason } : {}) });
         break;

@@ -24,6 +24,8 @@ export interface MessageDoc {
   smsFallback: boolean;
   fallbackTimeoutMs: number;
   idempotencyKey?: string;
+  /** The journey run that sent it (its workflow id): an open of the push is told to the run, whose step may branch on a click. */
+  journeyRun?: string;
   /** Hash of the request body, to tell a retry (same body) from a reused key (409). */
   requestHash: string;
   /** The status the message was accepted with; `progress` holds the furthest it has gone since (data/messageTimeline.ts). */
@@ -48,6 +50,7 @@ export const messageSchema = new Schema<MessageDoc>(
     sms: { type: Schema.Types.Mixed, default: undefined },
     email: { type: Schema.Types.Mixed, default: undefined },
     template: { type: Schema.Types.Mixed, default: undefined },
+    journeyRun: String,
     channels: { type: [String], default: undefined },
     smsFallback: { type: Boolean, required: true },
     requestHash: { type: String, required: true },

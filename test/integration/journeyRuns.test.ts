@@ -175,3 +175,30 @@ test('API enrolment: a repeated key enters once; unknown profile 404, bad key 40
   expect(JSON.stringify(bad.body)).toContain('entryKey');
   expect((await h.call('POST', '/v1/journeys/enrol/archive')).status).toBe(200);
 }, 120_000);
+
+test('a send step branching on clicked: an opened push takes the clicked path at once; an unopened one is still in its window', async () => {
+  expect((await h.call('POST', '/v1/attributes', { name: 'promoClicked', type: 'boolean' })).status).toBe(201);
+  await journey({
+    id: 'click', name: 'click', entry: { kind: 'api' }, reEntry: { policy: 'never' }, sendRatePerSecond: 5,
+    steps: [
+      { id: 'promo', kind: 'send', template: { id: 'surum-1' }, channels: ['push'], category: 'transactional', outcomeWindow: { hours: 1 }, next: { clicked: 'thanks', default: 'end' } },
+      { id: 'thanks', kind: 'updateProfile', set: { promoClicked: true }, next: 'end' },
+      { id: 'end', kind: 'exit' },
+    ],
+  });
+  const [opens, ignores] = await profiles('click', 2);
+  for (const p of [opens, ignores]) expect((await h.call('POST', '/v1/journeys/click/enrolments', { externalId: p })).status).toBe(202);
+  // Both pushes shown and confirmed by their devices; the runs wait for a click.
+  await eventually(async () => [opens, ignores].every((p) => pushesTo(p!)[0]?.receipt?.status === 'delivered'), 60_000, 100);
+  const push = pushesTo(opens!)[0]!;
+  const opened = await h.call('POST', '/v1/receipts', { appId: 'demo', messageId: push.data.rota_message_id, token: push.data.rota_receipt_token, status: 'opened' });
+  expect(opened.status).toBeLessThan(300);
+  await eventually(async () => (await latestRun('click', opens!))?.status === 'completed', 60_000, 100);
+  expect((await latestRun('click', opens!)).path.map((p: { stepId: string; via: string }) => [p.stepId, p.via])).toEqual([['promo', 'clicked'], ['thanks', 'next'], ['end', 'completed']]);
+  expect((await h.call('GET', `/v1/profiles/${opens}`)).body.attributes).toMatchObject({ promoClicked: true });
+  expect(await latestRun('click', ignores!)).toMatchObject({ status: 'active', currentStep: 'promo' });
+  // The journey's own send rate was counted in the app's budget under the journey's name.
+  expect(await h.db.conn.collection('sendRates').countDocuments({ _id: { $regex: /^demo:journey-click:\d+$/ } as never })).toBeGreaterThanOrEqual(1);
+  expect((await h.call('POST', '/v1/journeys/click/archive')).status).toBe(200);
+  await eventually(async () => (await latestRun('click', ignores!))?.status === 'exited', 60_000, 100);
+}, 120_000);

@@ -8,6 +8,9 @@
  * nothing, a non-buyer the push, the SMS (no receipt) and the e-mail, and a buyer during the
  * day's wait the push and the SMS only. A welcome series waits until 10:00 in each profile's zone.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { connectDb, type Db } from '../../data/db';
@@ -26,6 +29,7 @@ import { startSmtpSink, type SmtpSink } from '../../simulators/smtpSink';
 import { createTemplate, publishTemplate } from '../../templates/store';
 import { upsertProfile } from '../../profiles/upsertProfile';
 import { activitiesFromConfig, workflowsPath } from '../../worker';
+import { journeyEventSignal, journeyRun } from '../../workflows/journeyRun';
 import { testDbUri } from '../support/testDb';
 import { startTimeSkipping, timeSkippingConfig } from '../support/timeSkipping';
 
@@ -149,6 +153,45 @@ test('abandoned cart: the buyer gets nothing, the non-buyer push, SMS and e-mail
   expect(stats.steps.wait_cart).toMatchObject({ entered: 3, waiting: 0, converted: 1, left: { remind: 2 } });
   expect(stats.steps.wait_day).toMatchObject({ entered: 2, waiting: 0, converted: 1, left: { remind_email: 1 } });
   expect(stats.steps.done).toMatchObject({ entered: 1, left: { completed: 1 } });
+
+  // The three histories replay against the current code; RECORD_HISTORIES=1 keeps them as fixtures (test/unit/replay.test.ts).
+  for (const [p, key, name] of [[buyer, 'c1', 'converted_waiting'], [idle, 'c2', 'completed'], [late, 'c3', 'converted_in_wait']] as const) {
+    const history = await handle(p, key).fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath }, history, `${p}:${key}`);
+    if (process.env.RECORD_HISTORIES) writeFileSync(path.join(__dirname, '../histories', `journeyRun-${name}.json`), historyToJSON(history));
+  }
+});
+
+test('a run that hears many events continues as new where it is, and the event it waits for still moves it on', async () => {
+  await journey({
+    id: 'many', name: 'Many', entry: { kind: 'event', event: 'many.start' }, reEntry: { policy: 'never' },
+    steps: [
+      { id: 'go', kind: 'waitForEvent', event: 'many.buy', conditions: [{ attribute: 'sku', op: 'eq', value: 'wanted' }], timeout: { days: 1 }, next: { received: 'end', timedOut: 'end' } },
+      { id: 'end', kind: 'exit' },
+    ],
+  });
+  const p = await profile('many-1');
+  const { events: [start] } = await ingestEvents(db, LIMITS, 'demo', [{ externalId: 'many-1', name: 'many.start' }], () => 'e');
+  // Started as ingest starts it, with a low history limit so a few dozen events cross it.
+  const workflowId = journeyWorkflowId('demo', 'many', localId(p));
+  const first = await env.client.workflow.signalWithStart(journeyRun, {
+    workflowId, taskQueue: TASK_QUEUE, args: [{ appId: 'demo', journeyId: 'many', profileId: p, historyLimit: 60 }],
+    signal: journeyEventSignal, signalArgs: [{ eventId: start!.eventId, name: 'many.start', entry: true }],
+  });
+  for (let i = 0; i < 30; i++) await send([{ externalId: 'many-1', name: 'many.buy', attributes: { sku: `other-${i}` } }]);
+  await send([{ externalId: 'many-1', name: 'many.buy', attributes: { sku: 'wanted' } }]);
+  const handle = env.client.workflow.getHandle(workflowId);
+  expect(await handle.result()).toMatchObject({ status: 'completed', stepId: 'end' });
+  const described = await handle.describe();
+  expect(described.runId).not.toBe(first.signaledRunId);
+  const firstHistory = await env.client.workflow.getHandle(workflowId, first.signaledRunId).fetchHistory();
+  expect(firstHistory.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+  const run = await runOf('many', p);
+  expect(run?.path.map((s) => [s.stepId, s.via])).toEqual([['go', 'received'], ['end', 'completed']]);
+  const stats = await versionStats(db, 'demo', 'many', 1, ['go', 'end']);
+  expect(stats.totals).toEqual({ entered: 1, active: 0, completed: 1, converted: 0, exited: 0 });
+  await Worker.runReplayHistory({ workflowsPath }, firstHistory, 'many:first');
+  if (process.env.RECORD_HISTORIES) writeFileSync(path.join(__dirname, '../histories', 'journeyRun-continued_as_new.json'), historyToJSON(firstHistory));
 });
 
 test('a welcome series waits until 10:00 in each profile’s own zone', async () => {

@@ -16,6 +16,7 @@ const load = (f: string): unknown => JSON.parse(readFileSync(path.join(dir, f), 
 test('there are recorded histories for each outcome', () => {
   expect(fixtures.map((f) => f.replace(/\.json$/, '')).sort()).toEqual([
     'iysSyncRun-completed',
+    'journeyRun-completed', 'journeyRun-continued_as_new', 'journeyRun-converted_in_wait', 'journeyRun-converted_waiting',
     'pushWithSmsFallback-delivered_by_push', 'pushWithSmsFallback-email_sent_after_push_timeout', 'pushWithSmsFallback-email_sent_push_unavailable',
     'pushWithSmsFallback-not_delivered', 'pushWithSmsFallback-sms_sent_after_push_timeout', 'pushWithSmsFallback-sms_sent_push_unavailable',
     'uninstallProbeRun-completed', 'uninstallProbeRun-continued_as_new',

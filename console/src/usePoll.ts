@@ -36,8 +36,17 @@ export function usePoll<T>(read: () => Promise<T>, everyMs: number | null, deps:
       if (again) {
         again = false;
         void once();
-      } else if (everyMs !== null) timer = setTimeout(() => void once(), everyMs);
+      } else if (everyMs !== null) {
+        timer = setTimeout(() => {
+          if (!document.hidden) void once();
+        }, everyMs);
+      }
     };
+    // A hidden tab stops reading (an operator's forgotten tabs put no load on the API); shown again, it reads at once.
+    const visible = () => {
+      if (!document.hidden && !reading) void once();
+    };
+    if (everyMs !== null) document.addEventListener('visibilitychange', visible);
     wake.current = () => {
       if (reading) again = true;
       else void once();
@@ -46,6 +55,7 @@ export function usePoll<T>(read: () => Promise<T>, everyMs: number | null, deps:
     return () => {
       alive = false;
       clearTimeout(timer);
+      document.removeEventListener('visibilitychange', visible);
     };
   }, deps);
   const refresh = useCallback(() => wake.current(), []);

@@ -5,7 +5,7 @@
  * accessibility; screenshots go to test/browser/screenshots/ (git-ignored).
  */
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -65,12 +65,18 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export interface AxeFinding { id: string; impact: string; help: string; nodes: string[] }
 
 /** axe-core's serious and critical violations on the page as it is now (run through DevTools, so the page's CSP does not block it). */
-export async function seriousViolations(page: Page): Promise<AxeFinding[]> {
+export async function seriousViolations(page: Page, name: string): Promise<AxeFinding[]> {
   await page.evaluate(AXE);
   const found = await page.evaluate(async () => {
     const result: { violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] } = await window.axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   });
+  // Every finding, minor ones too, beside the screenshots: test/browser/screenshots/axe.json.
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const report = path.join(SCREENSHOTS, 'axe.json');
+  const all: Record<string, AxeFinding[]> = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : {};
+  all[name] = found;
+  writeFileSync(report, JSON.stringify(all, null, 2));
   return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 

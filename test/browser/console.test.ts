@@ -62,7 +62,7 @@ async function consoleAs(key: string, hash = '', lang: 'tr' | 'en' = 'en'): Prom
 
 async function checkPage(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
-  expect(await seriousViolations(page)).toEqual([]);
+  expect(await seriousViolations(page, name)).toEqual([]);
 }
 
 /** `n` profiles of a cohort, written straight to the store, each with one Android device whose simulator confirms at once. */

@@ -57,8 +57,8 @@ export function createJourneyActivities({ db }: JourneyDeps) {
   }
 
   async function holds(appId: string, profileId: string, rule: unknown): Promise<boolean> {
-    const { filter } = await segmentFilter(db, appId, rule, 'rule');
-    return (await db.profiles.countDocuments({ $and: [{ _id: profileId }, filter] })) > 0;
+    const { filter } = await segmentFilter(db, appId, rule, 'rule', undefined, [profileId]);
+    return (await db.profiles.countDocuments(filter)) > 0;
   }
 
   async function savedSegmentHolds(appId: string, profileId: string, segmentId: string): Promise<boolean> {

@@ -54,13 +54,15 @@ function deviceTag({ platform, pushEnabled, uninstalled }: Extract<CheckedRule, 
 /** Per-profile totals of one event in a window, read once per distinct (event, window) of a compile. */
 type Totals = (name: string, fromDay: number | undefined) => Promise<Map<string, number>>;
 
-function totalsReader(db: Db, appId: string, budget: QueryBudget): Totals {
+/** `only`: the profiles the filter will be asked about (one profile's journey branch, an ingest batch's segment entries): their counters alone are read. */
+function totalsReader(db: Db, appId: string, budget: QueryBudget, only?: readonly string[]): Totals {
   const cache = new Map<string, Promise<Map<string, number>>>();
   return (name, fromDay) => {
     const key = `${name}\u0000${fromDay ?? ''}`;
     let hit = cache.get(key);
     if (!hit) {
-      const pipeline = [{ $match: { appId, name, ...(fromDay === undefined ? {} : { day: { $gte: fromDay } }) } }, { $group: { _id: '$profileId', n: { $sum: '$n' } } }];
+      const match = { appId, name, ...(fromDay === undefined ? {} : { day: { $gte: fromDay } }), ...(only ? { profileId: { $in: [...only] } } : {}) };
+      const pipeline = [{ $match: match }, { $group: { _id: '$profileId', n: { $sum: '$n' } } }];
       hit = withinBudget(budget, (options) => db.eventCounters.aggregate<{ _id: string; n: number }>(pipeline).option(options).exec())
         .then((rows) => new Map(rows.map((r) => [r._id, r.n])));
       cache.set(key, hit);
@@ -115,7 +117,11 @@ export function staticFilter(rule: CheckedRule, now: Date): Promise<Filter> {
   return compileNode(rule, now, () => Promise.reject(new Error('staticFilter: the rule has a behaviour leaf')));
 }
 
-/** The filter for the app's live profiles matching `rule`; its reads of the counters spend `budget`. */
-export async function compileRule(db: Db, appId: string, rule: CheckedRule, now: Date, budget: QueryBudget = defaultQueryBudget()): Promise<Filter> {
-  return { ...liveProfiles(appId), $and: [await compileNode(rule, now, totalsReader(db, appId, budget))] };
+/**
+ * The filter for the app's live profiles matching `rule`; its reads of the counters spend
+ * `budget`. With `only`, the filter answers for those profiles alone (and reads only their counters).
+ */
+export async function compileRule(db: Db, appId: string, rule: CheckedRule, now: Date, budget: QueryBudget = defaultQueryBudget(), only?: readonly string[]): Promise<Filter> {
+  const filter: Filter = { ...liveProfiles(appId), $and: [await compileNode(rule, now, totalsReader(db, appId, budget, only))] };
+  return only ? { ...filter, _id: { $in: [...only] } } : filter;
 }

@@ -13,11 +13,12 @@ import { validateRule } from './validateRule';
 
 export type MemberFilter = QueryFilter<ProfileDoc>;
 
-export async function segmentFilter(db: Db, appId: string, rawRule: unknown, path: string, budget: QueryBudget = defaultQueryBudget()): Promise<{ filter: MemberFilter; evaluatedAt: Date }> {
+/** `only`: the filter answers for these profiles alone (compileRule). */
+export async function segmentFilter(db: Db, appId: string, rawRule: unknown, path: string, budget: QueryBudget = defaultQueryBudget(), only?: readonly string[]): Promise<{ filter: MemberFilter; evaluatedAt: Date }> {
   const checked = await validateRule(db, appId, rawRule, path);
   if ('issues' in checked) throw new InvalidInputError(checked.issues);
   const evaluatedAt = new Date();
-  return { filter: await compileRule(db, appId, checked.rule, evaluatedAt, budget), evaluatedAt };
+  return { filter: await compileRule(db, appId, checked.rule, evaluatedAt, budget, only), evaluatedAt };
 }
 
 export function countMembers(db: Db, filter: MemberFilter, budget: QueryBudget): Promise<number> {

@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { deviceInputSchema, externalIdSchema, profileUpsertSchema, profileViewSchema } from '../../profiles/schemas';
 import { eraseProfile } from '../../profiles/eraseProfile';
 import { attachDevice, detachDevice } from '../../data/profileDevices';
+import { enterSegmentJourneys } from '../../journeys/segmentEntry';
 import { toProfileView, upsertProfile } from '../../profiles/upsertProfile';
 import { profileOr404 } from '../profileOr404';
 
-export function profileRoutes({ db }: ApiDeps) {
+export function profileRoutes({ db, temporal, config }: ApiDeps) {
   return [
     route({
       method: 'post', path: '/v1/profiles', tag: 'profiles', access: 'ingest',
@@ -18,6 +19,8 @@ export function profileRoutes({ db }: ApiDeps) {
       responses: { 200: { description: 'updated', schema: profileViewSchema }, 201: { description: 'created', schema: profileViewSchema } },
       handler: async ({ body, req, res }) => {
         const { profile, created } = await upsertProfile(db, appIdOf(req), body);
+        // A profile that comes into a journey's entry segment with this change enters it.
+        await enterSegmentJourneys({ db, temporal, config }, profile.appId, [profile._id]);
         res.status(created ? 201 : 200).json(toProfileView(profile));
       },
     }),

@@ -40,6 +40,9 @@ export interface JourneyProfileDoc {
   /** Entries of all keys, ever. */
   entries: number;
   runs: Record<string, RunState>;
+  /** Segment entry: whether the profile was in the entry segment when last looked at, and how often it came in. */
+  segmentMember?: boolean;
+  segmentEntries?: number;
 }
 
 export const journeyProfileSchema = new Schema<JourneyProfileDoc>(
@@ -50,6 +53,8 @@ export const journeyProfileSchema = new Schema<JourneyProfileDoc>(
     profileId: { type: String, required: true },
     entries: { type: Number, default: 0 },
     runs: { type: Schema.Types.Mixed, default: {} },
+    segmentMember: Boolean,
+    segmentEntries: Number,
   },
   { versionKey: false, minimize: false },
 );

@@ -202,3 +202,26 @@ test('a send step branching on clicked: an opened push takes the clicked path at
   expect((await h.call('POST', '/v1/journeys/click/archive')).status).toBe(200);
   await eventually(async () => (await latestRun('click', ignores!))?.status === 'exited', 60_000, 100);
 }, 120_000);
+
+test('segment entry: a profile enters when an update or an event brings it into the segment, once per coming in', async () => {
+  expect((await h.call('POST', '/v1/attributes', { name: 'tier', type: 'string' })).status).toBe(201);
+  const rule = { and: [{ attribute: 'tier', op: 'eq', value: 'gold' }, { event: 'vip.purchase', op: 'atLeast', count: 2 }] };
+  expect((await h.call('POST', '/v1/segments', { id: 'vips', name: 'VIPs', rule })).status).toBe(201);
+  await journey({
+    id: 'vip', name: 'vip', entry: { kind: 'segment', segmentId: 'vips' }, reEntry: { policy: 'always' },
+    steps: [{ id: 'hello', kind: 'send', template: { id: 'surum-1' }, channels: ['push'], category: 'transactional', next: 'end' }, { id: 'end', kind: 'exit' }],
+  });
+  const [p] = await profiles('vip', 1);
+  const upsert = (tier: string) => h.call('POST', '/v1/profiles', { externalId: p, attributes: { tier } });
+  expect((await upsert('gold')).status).toBeLessThan(300);
+  await post([{ externalId: p, name: 'vip.purchase' }]);
+  expect(await runs('vip', p!)).toBeUndefined(); // gold with one purchase: not in the segment yet
+  await post([{ externalId: p, name: 'vip.purchase' }]); // the second purchase brings it in
+  await eventually(async () => (await latestRun('vip', p!))?.status === 'completed', 60_000, 100);
+  await post([{ externalId: p, name: 'vip.purchase' }]); // still in: no second entry
+  expect((await upsert('silver')).status).toBeLessThan(300); // out
+  expect((await upsert('gold')).status).toBeLessThan(300); // in again: enters again
+  await eventually(async () => (await runs('vip', p!))?.entries === 2 && (await latestRun('vip', p!))?.status === 'completed', 60_000, 100);
+  expect(pushesTo(p!)).toHaveLength(2);
+  expect((await runs('vip', p!)).entries).toBe(2);
+}, 120_000);

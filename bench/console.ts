@@ -54,9 +54,24 @@ async function loadOnce(browser: Browser, rota: BenchRota, spec: ConsolePageSpec
 
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 
+/** The browser's own floor: a navigation to the API's smallest answer (/healthz) in a fresh context, as each page load has. */
+async function browserFloor(browser: Browser, rota: BenchRota, runs: number): Promise<number> {
+  const took: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const started = Date.now();
+    await page.goto(`${rota.url}/healthz?load=${i}`);
+    took.push(Date.now() - started);
+    await context.close();
+  }
+  return median(took);
+}
+
 /** Each page: a first load with an empty cache, then `runs` warm loads, beside the API read it makes. */
 async function measure(browser: Browser, rota: BenchRota, runs: number): Promise<string[]> {
   const lines = ['| page | first load (empty cache) | median of warm loads | worst warm | API read alone (median) |', '| --- | --- | --- | --- | --- |'];
+  lines.push(`| (floor: the browser opening /healthz) | — | ${ms(await browserFloor(browser, rota, runs))} | — | — |`);
   for (const spec of PAGES) {
     const first = await loadOnce(browser, rota, spec, false, 0);
     const warm: number[] = [];

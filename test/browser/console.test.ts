@@ -327,9 +327,11 @@ test('a journey drawn as its graph of steps, paused and resumed from the page', 
   const journey = {
     id: 'karsilama', name: 'Karşılama', entry: { kind: 'event', event: 'signup' }, reEntry: { policy: 'never' },
     steps: [
-      { id: 'hosgeldin', kind: 'send', template: { id: 'konsol' }, channels: ['push'], next: 'bekle' },
-      { id: 'bekle', kind: 'wait', duration: { days: 1 }, next: 'hatirlat' },
-      { id: 'hatirlat', kind: 'send', template: { id: 'konsol' }, channels: ['push', 'sms'], next: 'son' },
+      { id: 'alisveris', kind: 'waitForEvent', event: 'purchase', timeout: { hours: 2 }, next: { received: 'aldi', timedOut: 'hatirlat' } },
+      { id: 'hatirlat', kind: 'send', template: { id: 'konsol' }, channels: ['push', 'sms'], next: 'bekle' },
+      { id: 'bekle', kind: 'wait', duration: { days: 1 }, next: 'son-hatirlatma' },
+      { id: 'son-hatirlatma', kind: 'send', template: { id: 'konsol' }, channels: ['push'], next: 'son' },
+      { id: 'aldi', kind: 'exit' },
       { id: 'son', kind: 'exit' },
     ],
   };
@@ -338,8 +340,8 @@ test('a journey drawn as its graph of steps, paused and resumed from the page', 
   const page = await consoleAs(h.apiKey, '#/journeys');
   await page.getByRole('link', { name: 'Karşılama' }).click();
   await page.getByTestId('journey-graph').waitFor();
-  expect(await page.getByTestId('journey-graph').locator('g[data-step]').count()).toBe(4);
-  expect(await page.getByTestId('journey-graph').locator('g.edge').count()).toBe(3);
+  expect(await page.getByTestId('journey-graph').locator('g[data-step]').count()).toBe(6);
+  expect(await page.getByTestId('journey-graph').locator('g.edge').count()).toBe(5);
   await untilShown(page, 'active', 30_000);
   expect(await act(page, 'pause')).toBe('Acknowledged: the journey is paused.');
   await untilShown(page, 'paused', 30_000);

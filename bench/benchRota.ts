@@ -4,7 +4,7 @@ import { loadConfig } from '../config';
 import { connectDb, type Db } from '../data/db';
 import { freePort, type Stack } from '../infra/stack';
 import { createLogger } from '../lib/logger';
-import { startPushSimulators } from '../simulators/pushSimulators';
+import { startPushSimulators, type PushSimulators } from '../simulators/pushSimulators';
 import { startSmsSimulator } from '../simulators/smsSimulator';
 import { seedDemoApp } from '../tenants/apiKeys';
 import { startWorker } from '../worker';
@@ -14,6 +14,8 @@ export interface BenchRota {
   /** The API's address and the demo app's key (all roles), for a client of its own (a browser). */
   url: string;
   key: string;
+  /** The push simulators the worker sends to (what devices got, and when). */
+  push: PushSimulators;
   call(method: string, path: string, body?: unknown): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -59,7 +61,7 @@ export async function startBenchRota(stack: Pick<Stack, 'mongoUri' | 'temporalAd
   const api = await startApi(config, createLogger('warn'));
   const worker = opts.worker ? await startWorker(config) : undefined;
   return {
-    db, url: api.url, key,
+    db, url: api.url, key, push,
     call: (method, path, body) =>
       fetch(`${api.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) }),
     async stop() {

@@ -3,7 +3,8 @@
  * MONGODB_URI) and runs each benchmark, printing its ratio against the raw floor measured
  * in the same run. `npm run bench -- messages` (or `customerData`, `iys`, `database`) runs one.
  * BENCH_DB_SIZES, BENCH_DB_PLAIN, BENCH_MESSAGES, BENCH_CONCURRENCY, BENCH_EVENTS, BENCH_PROFILES, BENCH_RUNS, BENCH_IYS_PEOPLE
- * BENCH_IYS_BATCH_DELAY_MS, BENCH_BATCH_RECIPIENTS, BENCH_BATCH_RATE, BENCH_CAMPAIGN, BENCH_CONSOLE and BENCH_CONSOLE_RUNS size them.
+ * BENCH_IYS_BATCH_DELAY_MS, BENCH_BATCH_RECIPIENTS, BENCH_BATCH_RATE, BENCH_CAMPAIGN, BENCH_CONSOLE, BENCH_CONSOLE_RUNS,
+ * BENCH_JOURNEY_EVENTS, BENCH_JOURNEY_RATE and BENCH_JOURNEY_WAITING size them.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { benchDatabase } from './database';
 import { benchBatchSend } from './batchSend';
 import { benchCampaign } from './campaign';
 import { benchConsole } from './console';
+import { benchJourneys } from './journeys';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -26,6 +28,7 @@ const BENCHMARKS: Record<string, (stack: Stack) => Promise<string[]>> = {
   database: (stack) => benchDatabase(stack, (process.env.BENCH_DB_SIZES ?? '10000,100000').split(',').map(Number), process.env.BENCH_DB_PLAIN !== '0'),
   batchSend: (stack) => benchBatchSend(stack, env('BENCH_BATCH_RECIPIENTS', 20_000), env('BENCH_BATCH_RATE', 10_000)),
   campaign: (stack) => benchCampaign(stack, env('BENCH_CAMPAIGN', 100_000)),
+  journeys: (stack) => benchJourneys(stack, env('BENCH_JOURNEY_EVENTS', 1000), env('BENCH_JOURNEY_RATE', 50), env('BENCH_JOURNEY_WAITING', 2000)),
   console: (stack) => benchConsole(stack, env('BENCH_CONSOLE', 100_000), env('BENCH_CONSOLE_RUNS', 5)),
   customerData: (stack) => benchCustomerData(stack, { events: env('BENCH_EVENTS', 50_000), profiles: env('BENCH_PROFILES', 100_000), concurrency: env('BENCH_CONCURRENCY', 2) }),
 };

@@ -11,7 +11,7 @@
  * continues as new, carrying where it is.
  */
 import {
-  ParentClosePolicy, condition, continueAsNew, defineQuery, defineSignal, executeChild, patched, proxyActivities, setHandler, workflowInfo,
+  ParentClosePolicy, condition, continueAsNew, defineQuery, defineSignal, executeChild, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RunContext } from '../activities/journeys';
@@ -64,16 +64,22 @@ const SEEN_KEPT = 200;
 /** A held run asks again this often even without a resume signal. */
 const HOLD_RECHECK = '10 minutes';
 
-// Reads and writes by _id: short. A dead worker's attempt is retried elsewhere after this long.
 // Waiting for a send under the journey's rate: as long as it takes, heartbeating.
 const slots = proxyActivities<Activities>({ startToCloseTimeout: '1 hour', heartbeatTimeout: '10 seconds', retry: { maximumInterval: '10 seconds' } });
-const act = proxyActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
-});
+// Reads and writes by _id: short. A dead worker's attempt is retried elsewhere after this long.
+const RECORDS = { startToCloseTimeout: '20 seconds', retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' } } as const;
+const remote = proxyActivities<Activities>(RECORDS);
+/**
+ * The same activities run inside the worker's workflow task (a marker in the history, no task
+ * round trip through the server): a run's dozen database calls cost the server a fraction. The
+ * first runs used remote ones, and their histories replay with them.
+ */
+const local = proxyLocalActivities<Activities>(RECORDS);
+export const LOCAL_ACTIVITIES_PATCH = 'journey-local-activities';
 
 export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunStatus> {
   const { appId, journeyId, profileId, entryKey } = input;
+  const act = patched(LOCAL_ACTIVITIES_PATCH) ? local : remote;
   const ref = { appId, journeyId, profileId, ...(entryKey !== undefined ? { entryKey } : {}) };
   const runKey = journeyRunKey(profileLocalId(profileId), entryKey);
   const pending: JourneyEventSignal[] = [...(input.carried?.pending ?? [])];

@@ -53,9 +53,9 @@ function summed(versions: VersionStats[]): Omit<VersionStats, 'version'> {
 export function journeyRunRoutes(deps: ApiDeps, journeyOr404: (appId: string, id: string) => Promise<JourneyDoc>) {
   const { db, temporal, config } = deps;
 
-  async function profileOr404(appId: string, externalId: string): Promise<string> {
+  async function profileOr404(appId: string, externalId: string, path: string): Promise<string> {
     const profileId = await findProfileId(db, appId, { externalId });
-    if (!profileId) throw new ApiError(404, 'not_found', `no profile ${externalId}`, [{ path: 'externalId', message: 'no such profile' }]);
+    if (!profileId) throw new ApiError(404, 'not_found', `no profile ${externalId}`, [{ path, message: 'no such profile' }]);
     return profileId;
   }
 
@@ -74,7 +74,7 @@ export function journeyRunRoutes(deps: ApiDeps, journeyOr404: (appId: string, id
         const appId = appIdOf(req);
         const j = await journeyOr404(appId, params.id);
         if (j.state !== 'active') throw new ApiError(409, 'invalid_state', `the journey is ${j.state}: it takes no entries`, [{ path: 'state', message: j.state }]);
-        const profileId = await profileOr404(appId, body.externalId);
+        const profileId = await profileOr404(appId, body.externalId, 'body.externalId');
         const eventId = `api:${body.idempotencyKey ?? randomUUID()}`;
         const workflowId = journeyWorkflowId(appId, j.journeyId, profileLocalId(profileId), body.entryKey);
         await temporal.workflow.signalWithStart(journeyRun, {
@@ -109,7 +109,7 @@ export function journeyRunRoutes(deps: ApiDeps, journeyOr404: (appId: string, id
       handler: async ({ params, req, res }) => {
         const appId = appIdOf(req);
         const j = await journeyOr404(appId, params.id);
-        const profileId = await profileOr404(appId, params.externalId);
+        const profileId = await profileOr404(appId, params.externalId, 'params.externalId');
         const doc = await findJourneyProfile(db, appId, j.journeyId, profileId);
         if (!doc) throw new ApiError(404, 'not_found', `${params.externalId} never entered journey ${params.id}`);
         res.json({ externalId: params.externalId, ...journeyProfileView(doc) });

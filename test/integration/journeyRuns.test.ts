@@ -225,3 +225,51 @@ test('segment entry: a profile enters when an update or an event brings it into 
   expect(pushesTo(p!)).toHaveLength(2);
   expect((await runs('vip', p!)).entries).toBe(2);
 }, 120_000);
+
+test('a send gated out takes its gatedOut path and is counted by reason; caps refuse entries past maxTotal', async () => {
+  await journey({
+    id: 'gate', name: 'gate', entry: { kind: 'event', event: 'gate.start' }, reEntry: { policy: 'never' }, caps: { maxTotal: 2 },
+    steps: [
+      { id: 'push', kind: 'send', template: { id: 'surum-1' }, channels: ['push'], category: 'transactional', next: { gatedOut: 'nodevice', default: 'end' } },
+      { id: 'nodevice', kind: 'exit' },
+      { id: 'end', kind: 'exit' },
+    ],
+  });
+  // No device: the gate keeps the push back (no_device).
+  for (const externalId of ['gate-0', 'gate-1', 'gate-2']) expect((await h.call('POST', '/v1/profiles', { externalId })).status).toBeLessThan(300);
+  await post([{ externalId: 'gate-0', name: 'gate.start' }, { externalId: 'gate-1', name: 'gate.start' }]);
+  for (const p of ['gate-0', 'gate-1']) await eventually(async () => (await latestRun('gate', p))?.status === 'completed', 60_000, 100);
+  await post([{ externalId: 'gate-2', name: 'gate.start' }]);
+  await eventually(async () => (await (await handle('gate', 'gate-2')).result())?.status === 'not_entered', 60_000, 200);
+  const stats = (await h.call('GET', '/v1/journeys/gate/stats')).body;
+  expect(stats.totals).toMatchObject({ entered: 2, completed: 2 });
+  expect(stats.steps.push).toMatchObject({ entered: 2, left: { nodevice: 2 }, gatedOut: { no_device: 2 } });
+  expect((await latestRun('gate', 'gate-0')).path[0]).toMatchObject({ stepId: 'push', via: 'gatedOut', outcome: 'gatedOut' });
+}, 120_000);
+
+test('exit segment: a profile that leaves it exits at its next step, before the send', async () => {
+  expect((await h.call('POST', '/v1/attributes', { name: 'level', type: 'string' })).status).toBe(201);
+  expect((await h.call('POST', '/v1/segments', { id: 'golds', name: 'Golds', rule: { attribute: 'level', op: 'eq', value: 'gold' } })).status).toBe(201);
+  await journey({ ...waitThenPush('stay', 'surum-1'), exitSegment: 'golds' });
+  const [p] = await profiles('stay', 1);
+  expect((await h.call('POST', '/v1/profiles', { externalId: p, attributes: { level: 'gold' } })).status).toBeLessThan(300);
+  await post([{ externalId: p, name: 'stay.start' }]);
+  await eventually(async () => (await latestRun('stay', p!))?.currentStep === 'go', 60_000, 100);
+  expect((await h.call('POST', '/v1/profiles', { externalId: p, attributes: { level: 'silver' } })).status).toBeLessThan(300);
+  await post([{ externalId: p, name: 'stay.go' }]);
+  await eventually(async () => (await latestRun('stay', p!))?.status === 'exited', 60_000, 100);
+  expect(await latestRun('stay', p!)).toMatchObject({ exitReason: 'left_segment' });
+  expect(pushesTo(p!)).toHaveLength(0);
+}, 120_000);
+
+test('re-entry after D days: refused until D days after the last exit, taken after', async () => {
+  const { enterJourney } = await import('../../journeys/runs');
+  await journey({ id: 'later', name: 'later', entry: { kind: 'api' }, reEntry: { policy: 'afterDays', days: 7 }, steps: [{ id: 'end', kind: 'exit' }] });
+  const [p] = await profiles('later', 1);
+  expect((await h.call('POST', '/v1/journeys/later/enrolments', { externalId: p })).status).toBe(202);
+  await eventually(async () => (await latestRun('later', p!))?.status === 'completed', 60_000, 100);
+  const exitedAt = Date.parse((await latestRun('later', p!)).exitedAt);
+  const ref = { appId: 'demo', journeyId: 'later', profileId: await profileId(p!) };
+  expect(await enterJourney(h.db, ref, 'api:six-days', new Date(exitedAt + 6 * 86_400_000))).toEqual({ entered: false, reason: 'reentry_too_soon' });
+  expect(await enterJourney(h.db, ref, 'api:eight-days', new Date(exitedAt + 8 * 86_400_000))).toMatchObject({ entered: true, entryNo: 2 });
+}, 120_000);

@@ -184,26 +184,41 @@ function addInto(into: Record<string, number>, from: Record<string, number> | un
   for (const [k, v] of Object.entries(from ?? {})) into[k] = (into[k] ?? 0) + v;
 }
 
+const emptyStep = (): StepStats => ({ entered: 0, waiting: 0, left: {}, gatedOut: {}, converted: 0, exited: 0 });
+
+/** Adds one step's counts into another's (a bucket into a version, a version into the sum). */
+function addStep(into: StepStats, s: Partial<StepStats>): void {
+  into.entered += s.entered ?? 0;
+  into.waiting += s.waiting ?? 0;
+  into.converted += s.converted ?? 0;
+  into.exited += s.exited ?? 0;
+  addInto(into.left, s.left);
+  addInto(into.gatedOut, s.gatedOut);
+}
+
+/** Versions summed: a step id present in several versions adds up. */
+export function summedStats(versions: VersionStats[]): Omit<VersionStats, 'version'> {
+  const all: Omit<VersionStats, 'version'> = { totals: { entered: 0, active: 0, completed: 0, converted: 0, exited: 0 }, steps: {} };
+  for (const v of versions) {
+    for (const k of Object.keys(all.totals) as (keyof VersionStats['totals'])[]) all.totals[k] += v.totals[k];
+    for (const [id, s] of Object.entries(v.steps)) addStep((all.steps[id] ??= emptyStep()), s);
+  }
+  return all;
+}
+
 /** A version's counts: its buckets summed; `waiting` at a step is who entered it and has not left. */
 export async function versionStats(db: Db, appId: string, journeyId: string, version: number, stepIds: string[]): Promise<VersionStats> {
   const ids = Array.from({ length: TALLY_BUCKETS }, (_, b) => tallyId(appId, journeyId, version, b));
   const tallies = await findByIds<JourneyTallyDoc>(db.journeyTallies, ids, { n: 1 });
   const totals = { entered: 0, active: 0, completed: 0, converted: 0, exited: 0 };
-  const steps: Record<string, StepStats> = Object.fromEntries(stepIds.map((id) => [id, { entered: 0, waiting: 0, left: {}, gatedOut: {}, converted: 0, exited: 0 }]));
+  const steps: Record<string, StepStats> = Object.fromEntries(stepIds.map((id) => [id, emptyStep()]));
   for (const t of tallies.values()) {
     const n = t.n as Counts;
     totals.entered += n.entered ?? 0;
     totals.completed += n.completed ?? 0;
     totals.converted += n.converted ?? 0;
     totals.exited += n.exited ?? 0;
-    for (const [id, s] of Object.entries(n.steps ?? {})) {
-      const into = (steps[id] ??= { entered: 0, waiting: 0, left: {}, gatedOut: {}, converted: 0, exited: 0 });
-      into.entered += s.entered ?? 0;
-      into.converted += s.converted ?? 0;
-      into.exited += s.exited ?? 0;
-      addInto(into.left, s.left);
-      addInto(into.gatedOut, s.gatedOut);
-    }
+    for (const [id, s] of Object.entries(n.steps ?? {})) addStep((steps[id] ??= emptyStep()), s);
   }
   totals.active = totals.entered - totals.completed - totals.converted - totals.exited;
   for (const s of Object.values(steps)) s.waiting = s.entered - s.converted - s.exited - Object.values(s.left).reduce((a, b) => a + b, 0);

@@ -12,7 +12,7 @@ import type { JourneyDoc } from '../../data/models/journeys';
 import type { Role } from '../../domain/auth';
 import { ENTRY_KEY_PATTERN, journeyWorkflowId, profileLocalId } from '../../domain/journeyRuns';
 import { journeyIdSchema } from '../../journeys/schemas';
-import { findJourneyProfile, journeyProfileView, versionStats, type VersionStats } from '../../journeys/runs';
+import { findJourneyProfile, journeyProfileView, summedStats, versionStats } from '../../journeys/runs';
 import { findVersion } from '../../journeys/store';
 import { findProfileId } from '../../profiles/profileKeys';
 import { journeyEventSignal, journeyRun } from '../../workflows/journeyRun';
@@ -31,24 +31,6 @@ const count = z.number().int();
 const stepStats = z.object({ entered: count, waiting: count, left: z.record(z.string(), count), gatedOut: z.record(z.string(), count), converted: count, exited: count });
 const totals = z.object({ entered: count, active: count, completed: count, converted: count, exited: count });
 const statsSchema = z.object({ journeyId: z.string(), totals, steps: z.record(z.string(), stepStats), versions: z.array(z.object({ version: count, totals, steps: z.record(z.string(), stepStats) })) });
-
-/** Versions summed: a step id present in several versions adds up. */
-function summed(versions: VersionStats[]): Omit<VersionStats, 'version'> {
-  const all: Omit<VersionStats, 'version'> = { totals: { entered: 0, active: 0, completed: 0, converted: 0, exited: 0 }, steps: {} };
-  for (const v of versions) {
-    for (const k of Object.keys(all.totals) as (keyof VersionStats['totals'])[]) all.totals[k] += v.totals[k];
-    for (const [id, s] of Object.entries(v.steps)) {
-      const into = (all.steps[id] ??= { entered: 0, waiting: 0, left: {}, gatedOut: {}, converted: 0, exited: 0 });
-      into.entered += s.entered;
-      into.waiting += s.waiting;
-      into.converted += s.converted;
-      into.exited += s.exited;
-      for (const [k, n] of Object.entries(s.left)) into.left[k] = (into.left[k] ?? 0) + n;
-      for (const [k, n] of Object.entries(s.gatedOut)) into.gatedOut[k] = (into.gatedOut[k] ?? 0) + n;
-    }
-  }
-  return all;
-}
 
 export function journeyRunRoutes(deps: ApiDeps, journeyOr404: (appId: string, id: string) => Promise<JourneyDoc>) {
   const { db, temporal, config } = deps;
@@ -98,7 +80,7 @@ export function journeyRunRoutes(deps: ApiDeps, journeyOr404: (appId: string, id
           const v = await findVersion(db, appId, j.journeyId, n);
           return versionStats(db, appId, j.journeyId, n, v?.definition.steps.map((s) => s.id) ?? []);
         }));
-        res.json({ journeyId: j.journeyId, ...summed(versions), versions });
+        res.json({ journeyId: j.journeyId, ...summedStats(versions), versions });
       },
     }),
     route({

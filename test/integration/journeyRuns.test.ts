@@ -8,6 +8,7 @@
  */
 import { Worker } from '@temporalio/worker';
 import { journeyWorkflowId, splitBucket, splitPath } from '../../domain/journeyRuns';
+import { enterJourney } from '../../journeys/runs';
 import { localId } from '../../lib/ids';
 import { findProfileId } from '../../profiles/profileKeys';
 import { workflowsPath } from '../../worker';
@@ -263,7 +264,6 @@ test('exit segment: a profile that leaves it exits at its next step, before the 
 }, 120_000);
 
 test('re-entry after D days: refused until D days after the last exit, taken after', async () => {
-  const { enterJourney } = await import('../../journeys/runs');
   await journey({ id: 'later', name: 'later', entry: { kind: 'api' }, reEntry: { policy: 'afterDays', days: 7 }, steps: [{ id: 'end', kind: 'exit' }] });
   const [p] = await profiles('later', 1);
   expect((await h.call('POST', '/v1/journeys/later/enrolments', { externalId: p })).status).toBe(202);

@@ -24,6 +24,7 @@ import { createSendRateLimiter } from './sendRateLimiter';
 import { enterJourney, recordTransition, type RunRef, type Transition } from '../journeys/runs';
 import { segmentFilter } from '../segments/evaluateSegment';
 import { validateAttributes } from '../attributes/registry';
+import { attributeWrites } from '../profiles/upsertProfile';
 
 export interface JourneyDeps {
   db: Db;
@@ -201,12 +202,7 @@ export function createJourneyActivities({ db }: JourneyDeps) {
       const raw = Object.fromEntries(Object.entries(input.set).map(([k, v]) => [k, v !== null && typeof v === 'object' && !Array.isArray(v) ? (from!(v.valueFrom) ?? null) : v]));
       const { values, issues } = await validateAttributes(db, ctx.appId, raw, 'set');
       if (issues.length > 0) return { ok: false, issues: issues.map((i) => `${i.path}: ${i.message}`) };
-      const set: Record<string, unknown> = {};
-      const unset: Record<string, 1> = {};
-      for (const [name, value] of Object.entries(values)) {
-        if (value === null) unset[`attributes.${name}`] = 1;
-        else set[`attributes.${name}`] = value;
-      }
+      const { set, unset } = attributeWrites(values);
       await db.profiles.updateOne({ _id: ctx.profileId }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) });
       return { ok: true };
     },

@@ -23,20 +23,26 @@ export function toProfileView(p: ProfileDoc): ProfileView {
   };
 }
 
+/** Checked attribute values as the profile update's $set and $unset (null removes one). */
+export function attributeWrites(values: Record<string, unknown>): { set: Record<string, unknown>; unset: Record<string, 1> } {
+  const set: Record<string, unknown> = {};
+  const unset: Record<string, 1> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (value === null) unset[`attributes.${name}`] = 1;
+    else set[`attributes.${name}`] = value;
+  }
+  return { set, unset };
+}
+
 export async function upsertProfile(db: Db, appId: string, input: ProfileUpsert): Promise<{ profile: ProfileDoc; created: boolean }> {
   // Everything is checked before the first write, so a bad attribute changes nothing.
   const { values, issues } = input.attributes ? await validateAttributes(db, appId, input.attributes, 'body.attributes') : { values: {}, issues: [] };
   if (issues.length > 0) throw new InvalidInputError(issues);
 
   const { profileId, created } = await ensureProfileId(db, appId, input.externalId !== undefined ? { externalId: input.externalId } : { anonymousId: input.anonymousId! });
-  const set: Record<string, unknown> = {};
-  const unset: Record<string, 1> = {};
+  const { set, unset } = attributeWrites(values);
   if (input.email !== undefined) set.email = input.email;
   if (input.msisdn !== undefined) set.msisdn = input.msisdn;
-  for (const [name, value] of Object.entries(values)) {
-    if (value === null) unset[`attributes.${name}`] = 1;
-    else set[`attributes.${name}`] = value;
-  }
   if (Object.keys(set).length > 0 || Object.keys(unset).length > 0) {
     await db.profiles.updateOne({ _id: profileId }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) });
   }

@@ -19,6 +19,8 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^:/\s]+:\d+$/, 'must be host:port'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('rota'),
+  /** A workflow bundle built ahead from this same code (`bundleWorkflowCode`), so a starting worker does not run webpack; unset: bundled at start. */
+  TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
   SMTP_FROM: z.string().min(3).default('Rota <no-reply@rota.local>'),

@@ -22,6 +22,11 @@ export interface RunningWorker {
 
 export const workflowsPath = require.resolve('./workflows');
 
+/** Rota's workflows for `Worker.create` or a replay: a bundle built ahead when there is one, else the source, bundled now (webpack, seconds of CPU). */
+export function workflowCode(bundlePath?: string): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  return bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath };
+}
+
 /** The Temporal SDK logs at Rota's level, except that its INFO chatter (bundler output) needs `debug`. Once per process. */
 export function installSdkLogging(level: Config['LOG_LEVEL']): void {
   const sdkLevels: Partial<Record<Config['LOG_LEVEL'], LogLevel>> = { trace: 'TRACE', debug: 'DEBUG', info: 'WARN', warn: 'WARN' };
@@ -48,7 +53,7 @@ export async function startWorker(config: Config, extra: Partial<WorkerOptions> 
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowsPath,
+    ...workflowCode(config.TEMPORAL_WORKFLOW_BUNDLE),
     activities: activitiesFromConfig(config, db),
     ...extra,
   });

@@ -7,6 +7,7 @@ import { planRound, type PlannedRound } from '../iys/outbox/plan';
 import type { OutboxRefs } from '../iys/outbox/refs';
 import { collectBatch, submitRound, type SubmittedBatch } from '../iys/outbox/sendBatch';
 import { sendSingles } from '../iys/outbox/sendSingles';
+import { honourRetryAfter } from './iysRetryAfter';
 
 export interface IysOutboxDeps {
   db: Db;
@@ -36,21 +37,22 @@ export function createIysOutboxActivities({ db, iys }: IysOutboxDeps) {
 
     async iysOutboxSendSingles(input: { appId: string; changeIds: string[] }) {
       const settings = await activeSettings(input.appId);
-      return sendSingles(db, iys.forApp(input.appId, settings), settings, input.changeIds);
+      return honourRetryAfter(() => sendSingles(db, iys.forApp(input.appId, settings), settings, input.changeIds));
     },
 
     async iysOutboxSubmitBatches(input: { appId: string; roundKey: string; changeIds: string[] }): Promise<SubmittedBatch[]> {
       const settings = await activeSettings(input.appId);
       // Switched to sync since the round was planned: it is planned again, record by record against İYS.
       if (settings.mode !== 'integrator') return [];
-      return submitRound(db, iys.forApp(input.appId, settings), input.appId, input.roundKey, input.changeIds);
+      return honourRetryAfter(() => submitRound(db, iys.forApp(input.appId, settings), input.appId, input.roundKey, input.changeIds));
     },
 
     /** Also after the mode was switched off: these lists were sent, and their answers belong in the record. */
     async iysOutboxCollectBatch(input: { appId: string; batchId: string }) {
       const settings = await iysSettingsOf(db, input.appId);
       if (settings.iysCode === undefined || settings.brandCode === undefined) throw ApplicationFailure.nonRetryable(`app ${input.appId} has no İYS brand`, OUTBOX_PAUSED);
-      return collectBatch(db, iys.forApp(input.appId, { ...settings, mode: 'integrator', iysCode: settings.iysCode, brandCode: settings.brandCode }), input.batchId);
+      const client = iys.forApp(input.appId, { ...settings, mode: 'integrator', iysCode: settings.iysCode, brandCode: settings.brandCode });
+      return honourRetryAfter(() => collectBatch(db, client, input.batchId));
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Db } from '../data/db';
 import type { SyncPageResult, SyncRunEnd } from '../domain/iysSync';
 import type { IysClients } from '../iys/appClients';
 import { IysError } from '../iys/client';
+import { honourRetryAfter } from './iysRetryAfter';
 import { finishRun, startRun, type RunRef } from '../iys/sync/runs';
 import { syncPage, type SyncPageInput } from '../iys/sync/syncPage';
 import { heartbeat } from './heartbeat';
@@ -60,7 +61,7 @@ export function createIysSyncActivities(deps: { db: Db; iys: IysClients }) {
       const beat = setInterval(heartbeat, 2_000);
       try {
         heartbeat();
-        return await syncPage(pageDeps(), input);
+        return await honourRetryAfter(() => syncPage(pageDeps(), input));
       } catch (err) {
         // 5xx, 429 and timeouts are Temporal's to retry (İYS may be down for hours); a refusal ends the run with its reason.
         if (err instanceof IysError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, IYS_REFUSED);

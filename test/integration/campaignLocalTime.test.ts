@@ -4,23 +4,23 @@
  * 10:00 in that recipient's own zone, read from the workflow's history in Temporal's time.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { newCampaignDoc } from '../../campaigns/store';
 import { connectDb, type Db } from '../../data/db';
 import { nextLocalTime, wallTime } from '../../gate/localTime';
 import { startPushSimulators, type PushSimulators } from '../../simulators/pushSimulators';
 import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
 import { createTemplate, publishTemplate } from '../../templates/store';
-import { activitiesFromConfig, workflowsPath } from '../../worker';
+import { activitiesFromConfig } from '../../worker';
 import { campaignRun, campaignWorkflowId } from '../../workflows/campaignRun';
 import { testDbUri } from '../support/testDb';
 import { startTimeSkipping, timeSkippingConfig } from '../support/timeSkipping';
+import { rotaWorkflows } from '../support/workflows';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 let sims: PushSimulators;
 let sms: SmsSimulator;
-let bundle: WorkflowBundle;
 const TASK_QUEUE = 'campaign-local-time';
 const ZONES = ['Europe/Istanbul', 'Europe/London', 'America/New_York'];
 
@@ -29,7 +29,6 @@ beforeAll(async () => {
   db = await connectDb(testDbUri('campaignlocal'));
   sims = await startPushSimulators();
   sms = await startSmsSimulator();
-  bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
   await createTemplate(db, 'demo', { id: 'sabah', name: 'Sabah', missingVariable: 'skip', channels: { push: { title: 'Günaydın', body: 'Kahven bizden ☕' } } });
   await publishTemplate(db, 'demo', 'sabah');
   const at = new Date();
@@ -60,7 +59,7 @@ test('a local-time schedule sends each recipient at 10:00 in their own zone', as
   await db.campaigns.create({ ...doc, state: 'running' });
   const startedAt = await env.currentTimeMs();
 
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: bundle, activities: activitiesFromConfig(config, db) });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, ...rotaWorkflows(), activities: activitiesFromConfig(config, db) });
   const workflowId = campaignWorkflowId('demo', 'lt');
   const result = await worker.runUntil(env.client.workflow.execute(campaignRun, { workflowId, taskQueue: TASK_QUEUE, args: [{ appId: 'demo', campaignId: 'lt', state: 'running' }] }));
   expect(result).toBe('completed');

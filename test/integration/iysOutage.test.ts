@@ -14,10 +14,11 @@ import { DEFAULT_USER } from '../../simulators/iys/options';
 import { startIysSimulator, type IysSimulator } from '../../simulators/iys';
 import { iysOutbox, wakeOutboxSignal } from '../../workflows/iysOutbox';
 import { outboxWorkflowId } from '../../iys/outbox/refs';
-import { activitiesFromConfig, workflowsPath } from '../../worker';
+import { activitiesFromConfig } from '../../worker';
 import { testDbUri } from '../support/testDb';
 import { startTimeSkipping } from '../support/timeSkipping';
 import { recordIysViolations } from '../support/iysViolations';
+import { rotaWorkflows } from '../support/workflows';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -62,7 +63,7 @@ test('after 6 hours of İYS answering 503, every change arrives, in order per re
     for (const o of outcomes) changeIds.push((o as { change: { _id: string } }).change._id);
   }
 
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'iysoutage', workflowsPath, activities: activitiesFromConfig(config, db) });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'iysoutage', ...rotaWorkflows(), activities: activitiesFromConfig(config, db) });
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.signalWithStart(iysOutbox, {
       workflowId: outboxWorkflowId('outage'), taskQueue: 'iysoutage', args: [{ appId: 'outage' }], signal: wakeOutboxSignal, signalArgs: [{ changeIds }],

@@ -11,9 +11,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { resolveTemporalCli } from '../../infra/tools';
 import { saveApiKey } from '../../tenants/apiKeys';
-import { workflowsPath } from '../../worker';
 import { eventually, startHarness, type Harness } from '../support/harness';
 import { awaitNewRun, createTestApp, enterSyncMode, finalMessageOf, iysAt, publishMovements, runIds, runSyncNow, SYNC_SETTINGS, type TestApp } from '../support/iysSync';
+import { rotaWorkflows } from '../support/workflows';
 
 let h: Harness;
 let app: TestApp;
@@ -158,7 +158,7 @@ test('a run pages through the feed until it is drained, each page applied before
 
 test("the paged run's history replays against the current workflow code (RECORD_HISTORIES=1 saves it as a fixture)", async () => {
   const history = await h.temporal.workflow.getHandle(pagedWorkflowId).fetchHistory();
-  await Worker.runReplayHistory({ workflowsPath }, history, pagedWorkflowId);
+  await Worker.runReplayHistory(rotaWorkflows(), history, pagedWorkflowId);
   if (process.env.RECORD_HISTORIES) {
     const cli = (await resolveTemporalCli())!.path;
     const json = execFileSync(cli, ['workflow', 'show', '--address', process.env.TEMPORAL_ADDRESS!, '-w', pagedWorkflowId, '--output', 'json'], { encoding: 'utf8' });

@@ -11,9 +11,9 @@ import { journeyWorkflowId, splitBucket, splitPath } from '../../domain/journeyR
 import { enterJourney } from '../../journeys/runs';
 import { localId } from '../../lib/ids';
 import { findProfileId } from '../../profiles/profileKeys';
-import { workflowsPath } from '../../worker';
 import { journeyRunQuery } from '../../workflows/journeyRun';
 import { eventually, startHarness, type Harness } from '../support/harness';
+import { rotaWorkflows } from '../support/workflows';
 
 let h: Harness;
 
@@ -93,7 +93,7 @@ test('a 50/50 split: each profile takes the path its hash gives, the counts add 
   // Replaying a run's history takes the same path (the split is computed from ids, not drawn at run time).
   for (const externalId of people.slice(0, 5)) {
     const history = await (await handle('ab', externalId)).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath }, history, externalId);
+    await Worker.runReplayHistory(rotaWorkflows(), history, externalId);
   }
 }, 240_000);
 

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { connectDb, type Db } from '../../data/db';
 import { ingestEvents } from '../../events/ingestEvents';
 import { journeyWorkflowId } from '../../domain/journeyRuns';
@@ -28,17 +28,17 @@ import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimula
 import { startSmtpSink, type SmtpSink } from '../../simulators/smtpSink';
 import { createTemplate, publishTemplate } from '../../templates/store';
 import { upsertProfile } from '../../profiles/upsertProfile';
-import { activitiesFromConfig, workflowsPath } from '../../worker';
+import { activitiesFromConfig } from '../../worker';
 import { journeyEventSignal, journeyRun } from '../../workflows/journeyRun';
 import { testDbUri } from '../support/testDb';
 import { startTimeSkipping, timeSkippingConfig } from '../support/timeSkipping';
+import { rotaWorkflows } from '../support/workflows';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 let sims: PushSimulators;
 let sms: SmsSimulator;
 let smtp: SmtpSink;
-let bundle: WorkflowBundle;
 let worker: Worker;
 let running: Promise<void>;
 const TASK_QUEUE = 'journey-time-skipping';
@@ -82,13 +82,12 @@ beforeAll(async () => {
   sims = await startPushSimulators();
   sms = await startSmsSimulator();
   smtp = await startSmtpSink();
-  bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
   await createTemplate(db, 'demo', { id: 'sepet', name: 'Sepet', missingVariable: 'skip', channels: { push: { title: 'Sepetin seni bekliyor', body: 'Ürünlerin hâlâ sepette' }, sms: { text: 'Sepetindeki ürünler seni bekliyor' } } });
   await createTemplate(db, 'demo', { id: 'sepet-eposta', name: 'Sepet e-posta', missingVariable: 'skip', channels: { email: { subject: 'Sepetin', text: 'Ürünlerin hâlâ sepette' } } });
   await createTemplate(db, 'demo', { id: 'hosgeldin', name: 'Hoş geldin', missingVariable: 'skip', channels: { push: { title: 'Hoş geldin', body: 'Günaydın ☕' } } });
   for (const t of ['sepet', 'sepet-eposta', 'hosgeldin']) await publishTemplate(db, 'demo', t);
   const config = timeSkippingConfig(TASK_QUEUE, { ...sims.env, SMS_PROVIDER_URL: sms.url, SMTP_URL: smtp.smtpUrl });
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: bundle, activities: activitiesFromConfig(config, db) });
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, ...rotaWorkflows(), activities: activitiesFromConfig(config, db) });
   running = worker.run();
 });
 
@@ -157,7 +156,7 @@ test('abandoned cart: the buyer gets nothing, the non-buyer push, SMS and e-mail
   // The three histories replay against the current code; RECORD_HISTORIES=1 keeps them as fixtures (test/unit/replay.test.ts).
   for (const [p, key, name] of [[buyer, 'c1', 'converted_waiting'], [idle, 'c2', 'completed'], [late, 'c3', 'converted_in_wait']] as const) {
     const history = await handle(p, key).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath }, history, `${p}:${key}`);
+    await Worker.runReplayHistory(rotaWorkflows(), history, `${p}:${key}`);
     if (process.env.RECORD_HISTORIES) writeFileSync(path.join(__dirname, '../histories', `journeyRun-${name}.json`), historyToJSON(history));
   }
 });
@@ -190,7 +189,7 @@ test('a run that hears many events continues as new where it is, and the event i
   expect(run?.path.map((s) => [s.stepId, s.via])).toEqual([['go', 'received'], ['end', 'completed']]);
   const stats = await versionStats(db, 'demo', 'many', 1, ['go', 'end']);
   expect(stats.totals).toEqual({ entered: 1, active: 0, completed: 1, converted: 0, exited: 0 });
-  await Worker.runReplayHistory({ workflowsPath }, firstHistory, 'many:first');
+  await Worker.runReplayHistory(rotaWorkflows(), firstHistory, 'many:first');
   if (process.env.RECORD_HISTORIES) writeFileSync(path.join(__dirname, '../histories', 'journeyRun-continued_as_new.json'), historyToJSON(firstHistory));
 });
 

@@ -11,11 +11,11 @@ import path from 'node:path';
 import { formatIysDate } from '../../iys/dates';
 import { resolveTemporalCli } from '../../infra/tools';
 import { messageStatus } from '../../data/messageTimeline';
-import { workflowsPath } from '../../worker';
 import { messageWorkflowId } from '../../workflows/pushWithSmsFallback';
 import { startWebPushSimulator, type WebPushSimulator } from '../../simulators/webPushSimulator';
 import { saveApiKey } from '../../tenants/apiKeys';
 import { eventually, startHarness, type Harness } from '../support/harness';
+import { rotaWorkflows } from '../support/workflows';
 
 let h: Harness;
 let webPush: WebPushSimulator;
@@ -324,7 +324,7 @@ test("this run's channel-order histories replay against the current workflow cod
   const saved = new Set<string>();
   for (const m of messages) {
     const workflowId = messageWorkflowId('demo', m.messageId);
-    await Worker.runReplayHistory({ workflowsPath }, await h.temporal.workflow.getHandle(workflowId).fetchHistory(), workflowId);
+    await Worker.runReplayHistory(rotaWorkflows(), await h.temporal.workflow.getHandle(workflowId).fetchHistory(), workflowId);
     const status = messageStatus(m);
     if (process.env.RECORD_HISTORIES && RECORDED.includes(status) && !saved.has(status)) {
       const cli = (await resolveTemporalCli())!.path;

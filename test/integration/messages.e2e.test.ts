@@ -8,11 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { messageWorkflowId } from '../../workflows/pushWithSmsFallback';
-import { workflowsPath } from '../../worker';
 import { resolveTemporalCli } from '../../infra/tools';
 import { receiptToken } from '../../lib/receiptTokens';
 import { messageStatus } from '../../data/messageTimeline';
 import { finalMessage, startHarness, type Harness } from '../support/harness';
+import { rotaWorkflows } from '../support/workflows';
 
 let h: Harness;
 beforeAll(async () => {
@@ -176,7 +176,7 @@ test("this run's histories replay against the current workflow code (RECORD_HIST
   expect(messages.length).toBeGreaterThan(3);
   for (const m of messages) {
     const history = await h.temporal.workflow.getHandle(messageWorkflowId('demo', m.messageId)).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath }, history, messageWorkflowId('demo', m.messageId));
+    await Worker.runReplayHistory(rotaWorkflows(), history, messageWorkflowId('demo', m.messageId));
     if (process.env.RECORD_HISTORIES) {
       // The CLI's JSON is the format the Web UI and other tools export: fixtures stay readable and portable.
       const cli = (await resolveTemporalCli())!.path;

@@ -8,7 +8,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { createMessagingActivities } from '../../activities/messaging';
 import { connectDb, type Db } from '../../data/db';
@@ -19,17 +19,17 @@ import { upsertProfile } from '../../profiles/upsertProfile';
 import { createPushAdapters } from '../../providers/pushAdapters';
 import { createHttpSmsProvider } from '../../providers/sms';
 import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
-import { activitiesFromConfig, workflowsPath } from '../../worker';
+import { activitiesFromConfig } from '../../worker';
 import { messageWorkflowId, pushWithSmsFallback, QUIET_HOURS_PATCH } from '../../workflows/pushWithSmsFallback';
 import { testDbUri } from '../support/testDb';
 import { startPushSimulators, type PushSimulators } from '../../simulators/pushSimulators';
 import { startTimeSkipping, timeSkippingConfig } from '../support/timeSkipping';
+import { rotaWorkflows } from '../support/workflows';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
 let sims: PushSimulators;
 let sms: SmsSimulator;
-let bundle: WorkflowBundle;
 let activities: object;
 
 const HOUR = 3600_000;
@@ -46,7 +46,6 @@ beforeAll(async () => {
   const config = timeSkippingConfig(TASK_QUEUE, { ...sims.env, SMS_PROVIDER_URL: sms.url });
   const messaging = createMessagingActivities({ db, pushAdapters: createPushAdapters(config, { db }), sms: createHttpSmsProvider(sms.url), receiptSecret: config.RECEIPT_SECRET, smsSender: config.SMS_SENDER, clock: temporalClock });
   activities = { ...activitiesFromConfig(config, db), ...messaging };
-  bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
   await saveDeliverySettings(db, 'demo', { timeZone: 'Europe/Istanbul', frequencyCaps: [{ max: 3, days: 7, channel: 'any' }], quietHours: { start: '22:00', end: '09:00', policy: 'defer' } });
   // Move the server's clock to the next 23:00 in Istanbul (20:00 UTC; Istanbul keeps UTC+3 all year).
   const now = await env.currentTimeMs();
@@ -76,7 +75,7 @@ async function message(externalId: string, category: 'commercial' | 'transaction
 /** Runs the message's workflow to its end; answers its result and history. */
 async function run(messageId: string) {
   const workflowId = messageWorkflowId('demo', messageId);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: bundle, activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, ...rotaWorkflows(), activities });
   const result = await worker.runUntil(
     env.client.workflow.execute(pushWithSmsFallback, { workflowId, taskQueue: TASK_QUEUE, args: [{ appId: 'demo', messageId, fallbackTimeoutMs: 60_000, smsFallback: false }] }),
   );
@@ -116,7 +115,7 @@ test('a commercial send at 23:00 profile time is deferred to 09:00 on a durable 
   expect(msg.reasons.push).toBeUndefined(); // the wait was shown while it lasted, and cleared by the send
 
   // The deferral's history replays against the workflow code (the patch marker guards it).
-  await Worker.runReplayHistory({ workflowsPath }, history, messageWorkflowId('demo', id));
+  await Worker.runReplayHistory(rotaWorkflows(), history, messageWorkflowId('demo', id));
 });
 
 test('a transactional send at 23:00 is not deferred', async () => {

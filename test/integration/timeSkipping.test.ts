@@ -11,10 +11,11 @@ import { upsertProfile } from '../../profiles/upsertProfile';
 import { startPushSimulators, type PushSimulators } from '../../simulators/pushSimulators';
 import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimulator';
 import { pushWithSmsFallback, messageWorkflowId } from '../../workflows/pushWithSmsFallback';
-import { activitiesFromConfig, workflowsPath } from '../../worker';
+import { activitiesFromConfig } from '../../worker';
 import { messageDocId } from '../../lib/ids';
 import { testDbUri } from '../support/testDb';
 import { startTimeSkipping, timeSkippingConfig } from '../support/timeSkipping';
+import { rotaWorkflows } from '../support/workflows';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -46,7 +47,7 @@ test('a 6-hour push fallback fires the SMS after 6 hours of workflow time', asyn
     push: { title: 'Kampanya', body: 'Yarın bitiyor' }, smsFallback: true, requestHash: 'x', fallbackTimeoutMs: 6 * 3600_000, status: 'accepted', timeline: { accepted: now }, reasons: {},
   });
 
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'timeskip', workflowsPath, activities: activitiesFromConfig(config, db) });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'timeskip', ...rotaWorkflows(), activities: activitiesFromConfig(config, db) });
   const workflowId = messageWorkflowId('demo', messageId);
   const result = await worker.runUntil(
     env.client.workflow.execute(pushWithSmsFallback, {

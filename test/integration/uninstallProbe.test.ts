@@ -20,8 +20,8 @@ import { startApnsSimulator, type ApnsSimulator } from '../../simulators/apnsSim
 import { startFcmSimulator, type FcmSimulator } from '../../simulators/fcmSimulator';
 import { generateSimPushCredentials, simApnsKey, simFcmAccount, writeSimPushCredentialsFile } from '../../simulators/pushCredentials';
 import { saveApiKey } from '../../tenants/apiKeys';
-import { workflowsPath } from '../../worker';
 import { eventually, startHarness, type Harness } from '../support/harness';
+import { rotaWorkflows } from '../support/workflows';
 
 const PATH = '/v1/settings/uninstall-probe';
 const DAY = 24 * 3600 * 1000;
@@ -213,7 +213,7 @@ test('a run pages through the profiles and continues as new, counting every stal
   const executions = { continued_as_new: handle.firstExecutionRunId, completed: (await handle.describe()).runId };
   for (const [outcome, runId] of Object.entries(executions)) {
     const history = await h.temporal.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath }, history, `${handle.workflowId}:${outcome}`);
+    await Worker.runReplayHistory(rotaWorkflows(), history, `${handle.workflowId}:${outcome}`);
     if (process.env.RECORD_HISTORIES) {
       const cli = (await resolveTemporalCli())!.path;
       const json = execFileSync(cli, ['workflow', 'show', '--address', process.env.TEMPORAL_ADDRESS!, '-w', handle.workflowId, '-r', runId, '--output', 'json'], { encoding: 'utf8' });

@@ -1,12 +1,15 @@
 /**
  * Starts the real servers once for the run: Temporal dev server, FerretDB and the SMTP
- * sink (or uses TEMPORAL_ADDRESS / MONGODB_URI / SMTP_URL when given), and says which.
+ * sink (or uses TEMPORAL_ADDRESS / MONGODB_URI / SMTP_URL when given), and says which;
+ * bundles Rota's workflows once (TEMPORAL_WORKFLOW_BUNDLE).
  * Test files reach them through the environment variables set here.
  */
-import { mkdtempSync } from 'node:fs';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startStack, type Stack } from '../../infra/stack';
+import { workflowsPath } from '../../worker';
 
 declare global {
   var __ROTA_STACK__: Stack | undefined;
@@ -14,7 +17,11 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'rota-test-'));
-  const stack = await startStack({ dataDir });
+  // Rota's workflows are bundled once for the run: each suite's workers and replays load this file instead of running webpack again.
+  const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+  const [stack, bundle] = await Promise.all([startStack({ dataDir }), bundleWorkflowCode({ workflowsPath, logger: silent })]);
+  process.env.TEMPORAL_WORKFLOW_BUNDLE = path.join(dataDir, 'workflow-bundle.js');
+  writeFileSync(process.env.TEMPORAL_WORKFLOW_BUNDLE, bundle.code);
   globalThis.__ROTA_STACK__ = stack;
   process.env.TEMPORAL_ADDRESS = stack.temporalAddress;
   process.env.MONGODB_URI = stack.mongoUri;

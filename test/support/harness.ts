@@ -17,6 +17,7 @@ import { startSmsSimulator, type SmsSimulator } from '../../simulators/smsSimula
 import { startIysSimulator, type IysSimulator, type IysSimulatorOptions } from '../../simulators/iys';
 import { DEFAULT_USER } from '../../simulators/iys/options';
 import { recordIysViolations } from './iysViolations';
+import { registerNamespace } from './namespace';
 import { startPushSimulators } from '../../simulators/pushSimulators';
 import { DEMO_APP_ID, seedDemoApp } from '../../tenants/apiKeys';
 import { startWorker, type RunningWorker } from '../../worker';
@@ -67,7 +68,9 @@ export async function startHarness(
     PORT: String(port),
     MONGODB_URI: dbUri,
     TEMPORAL_ADDRESS: opts.servers?.temporalAddress ?? process.env.TEMPORAL_ADDRESS!,
+    TEMPORAL_NAMESPACE: `test-${name}-${suffix}`,
     TEMPORAL_TASK_QUEUE: `test-${name}-${suffix}`,
+    ...(process.env.TEMPORAL_WORKFLOW_BUNDLE ? { TEMPORAL_WORKFLOW_BUNDLE: process.env.TEMPORAL_WORKFLOW_BUNDLE } : {}),
     SMTP_URL: process.env.SMTP_URL!,
     ...pushSims.env,
     SMS_PROVIDER_URL: sms.url,
@@ -78,10 +81,11 @@ export async function startHarness(
     ...opts.env,
   };
   const config = loadConfig(env);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  await registerNamespace(connection, config.TEMPORAL_NAMESPACE);
   const db = await connectDb(config.MONGODB_URI);
   const apiKey = await seedDemoApp(db);
   const api = await startApi(config, createLogger('warn'));
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const worker = opts.worker === false ? undefined : await startWorker(config);
   const platformKey = config.ROTA_ADMIN_API_KEY!;

@@ -7,7 +7,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { workflowsPath } from '../../worker';
+import { rotaWorkflows } from '../support/workflows';
 
 const dir = path.join(__dirname, '../histories');
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -24,7 +24,7 @@ test('there are recorded histories for each outcome', () => {
 });
 
 test.each(fixtures)('%s replays against the current workflows', async (f) => {
-  await Worker.runReplayHistory({ workflowsPath }, load(f), f);
+  await Worker.runReplayHistory(rotaWorkflows(), load(f), f);
 });
 
 test('an unpatched change to the command sequence is caught', async () => {

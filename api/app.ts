@@ -17,6 +17,7 @@ import { campaignRoutes } from './routes/campaigns';
 import { journeyRoutes } from './routes/journeys';
 import { profileRoutes } from './routes/profiles';
 import { attributeRoutes } from './routes/attributes';
+import { eventTypeRoutes } from './routes/eventTypes';
 import { eventRoutes } from './routes/events';
 import { segmentRoutes } from './routes/segments';
 import { templateRoutes } from './routes/templates';
@@ -41,7 +42,7 @@ function withBodyOptions(spec: RouteSpec): RouteSpec {
 }
 
 export function allRoutes(deps: ApiDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...tenantRoutes(deps), ...whoamiRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...deliverySettingsRoutes(deps), ...channelSettingsRoutes(deps), ...uninstallProbeRoutes(deps), ...messageRoutes(deps), ...campaignRoutes(deps), ...journeyRoutes(deps), ...unsubscribeRoutes(deps)].map(withBodyOptions);
+  return [...healthRoutes(deps), ...tenantRoutes(deps), ...whoamiRoutes(deps), ...attributeRoutes(deps), ...profileRoutes(deps), ...identifyRoutes(deps), ...eventRoutes(deps), ...eventTypeRoutes(deps), ...segmentRoutes(deps), ...templateRoutes(deps), ...consentRoutes(deps), ...iysRoutes(deps), ...iysSyncRoutes(deps), ...iysDriftRoutes(deps), ...deliverySettingsRoutes(deps), ...channelSettingsRoutes(deps), ...uninstallProbeRoutes(deps), ...messageRoutes(deps), ...campaignRoutes(deps), ...journeyRoutes(deps), ...unsubscribeRoutes(deps)].map(withBodyOptions);
 }
 
 export function createApp(base: Omit<ApiDeps, 'auth'>): express.Express {

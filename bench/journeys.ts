@@ -65,6 +65,7 @@ export async function benchJourneys(stack: Stack, events: number, rate: number, 
     };
     await ok(rota.call('POST', '/v1/templates', { id: 'hi', name: 'Hi', channels: { push: { title: 'Merhaba', body: 'Hoş geldin' } } }), 'template');
     await ok(rota.call('POST', '/v1/templates/hi/publish'), 'publish template');
+    for (const name of ['bench.signup', 'bench.wait', 'bench.never']) await ok(rota.call('POST', '/v1/event-types', { name }), `event ${name}`);
     for (const j of [
       { id: 'welcome', name: 'welcome', entry: { kind: 'event', event: 'bench.signup' }, reEntry: { policy: 'never' }, steps: [{ id: 'hi', kind: 'send', template: { id: 'hi' }, channels: ['push'], category: 'transactional', next: 'end' }, { id: 'end', kind: 'exit' }] },
       { id: 'waiting', name: 'waiting', entry: { kind: 'event', event: 'bench.wait' }, reEntry: { policy: 'never' }, steps: [{ id: 'w', kind: 'waitForEvent', event: 'bench.never', timeout: { days: 30 }, next: { received: 'end', timedOut: 'end' } }, { id: 'end', kind: 'exit' }] },

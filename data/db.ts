@@ -22,6 +22,7 @@ import { messageSchema } from './models/messages';
 import { profileKeySchema } from './models/profileKeys';
 import { profileSchema } from './models/profiles';
 import { receiptTallySchema } from './models/receiptTallies';
+import { eventTypeSchema } from './models/eventTypes';
 import { segmentSchema } from './models/segments';
 import { templateSchema, templateVersionSchema } from './models/templates';
 import { uninstallProbeRunSchema, uninstallProbeSettingsSchema } from './models/uninstallProbe';
@@ -37,6 +38,7 @@ function bindModels(conn: Connection) {
     deliveries: conn.model('Delivery', deliverySchema, 'deliveries'),
     events: conn.model('Event', eventSchema, 'events'),
     eventCounters: conn.model('EventCounter', eventCounterSchema, 'eventCounters'),
+    eventTypes: conn.model('EventType', eventTypeSchema, 'eventTypes'),
     segments: conn.model('Segment', segmentSchema, 'segments'),
     consentChanges: conn.model('ConsentChange', consentChangeSchema, 'consentChanges'),
     consentAudit: conn.model('ConsentAudit', consentAuditSchema, 'consentAudit'),

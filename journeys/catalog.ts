@@ -1,11 +1,12 @@
 /**
- * What a journey definition may refer to in its app: templates, segments, attributes and the
- * segment rule language. An interface, so the validation is tested without a database; the
+ * What a journey definition may refer to in its app: templates, segments, attributes, event
+ * names and the segment rule language. An interface, so the validation is tested without a database; the
  * one the API uses reads the app's own records.
  */
 import type { Definition as AttributeDefinition } from '../attributes/coerce';
 import { definitionsOf } from '../attributes/registry';
 import type { Db } from '../data/db';
+import { knownEventNames } from '../events/eventTypes';
 import { scopedId } from '../lib/ids';
 import type { FieldIssue } from '../lib/invalidInput';
 import { validateRule } from '../segments/validateRule';
@@ -21,6 +22,8 @@ export interface JourneyCatalog {
   segments(ids: string[]): Promise<Set<string>>;
   /** The registered profile attributes among these names. */
   attributes(names: string[]): Promise<Map<string, AttributeDefinition>>;
+  /** Which of these event names the app knows (declared, or sent at least once). */
+  events(names: string[]): Promise<Set<string>>;
   /** Every issue of a segment rule, each with its path under `path`. */
   checkRule(rule: unknown, path: string): Promise<FieldIssue[]>;
 }
@@ -40,6 +43,7 @@ export function dbCatalog(db: Db, appId: string): JourneyCatalog {
       return new Set(ids.filter((id) => found.has(scopedId(appId, id))));
     },
     attributes: (names) => definitionsOf(db, appId, names),
+    events: (names) => knownEventNames(db, appId, names),
     async checkRule(rule, path) {
       const checked = await validateRule(db, appId, rule, path);
       return 'issues' in checked ? checked.issues : [];

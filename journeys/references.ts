@@ -1,7 +1,8 @@
 /**
  * The checks of a definition against its app: every template exists, is published and has
  * content for each channel its send asks; every segment exists; every profile attribute is
- * registered (and a value written to it fits its type); branch rules pass the segment
+ * registered (and a value written to it fits its type); every event (entry, waitForEvent,
+ * goal) is one the app declared or has sent; branch rules pass the segment
  * rule validation. Each lookup is made once for the whole definition.
  */
 import { coerce } from '../attributes/coerce';
@@ -35,11 +36,15 @@ export async function referenceIssues(
   const writes: { name: string; value: unknown; path: string }[] = [];
   const rules: { rule: unknown; path: string }[] = [];
   const sends: { step: SendStep; path: string }[] = [];
+  const events: { name: string; path: string }[] = [];
 
   if (settings?.entry.kind === 'segment') segments.push({ id: settings.entry.segmentId, path: `${at}.entry.segmentId` });
   if (settings?.exitSegment !== undefined) segments.push({ id: settings.exitSegment, path: `${at}.exitSegment` });
+  if (settings?.entry.kind === 'event') events.push({ name: settings.entry.event, path: `${at}.entry.event` });
+  if (settings?.goal !== undefined) events.push({ name: settings.goal.event, path: `${at}.goal.event` });
   for (const { step, path } of steps) {
     if (step.kind === 'send') sends.push({ step, path });
+    if (step.kind === 'waitForEvent') events.push({ name: step.event, path: `${path}.event` });
     if (step.kind === 'updateProfile') {
       for (const [name, value] of Object.entries(step.set)) {
         attributes.push({ name, path: `${path}.set.${name}` });
@@ -57,15 +62,17 @@ export async function referenceIssues(
     }
   }
 
-  const [templates, foundSegments, defs, ruleIssues] = await Promise.all([
+  const [templates, foundSegments, defs, knownEvents, ruleIssues] = await Promise.all([
     templateIssues(sends, catalog),
     catalog.segments([...new Set(segments.map((s) => s.id))]),
     catalog.attributes([...new Set(attributes.map((a) => a.name))]),
+    catalog.events([...new Set(events.map((e) => e.name))]),
     Promise.all(rules.map((r) => catalog.checkRule(r.rule, r.path))),
   ]);
   issues.push(...templates.issues);
   for (const s of segments) if (!foundSegments.has(s.id)) issues.push({ path: s.path, message: `unknown segment ${s.id}` });
   for (const a of attributes) if (!defs.has(a.name)) issues.push({ path: a.path, message: `unknown attribute ${a.name} (define it with POST /v1/attributes)` });
+  for (const e of events) if (!knownEvents.has(e.name)) issues.push({ path: e.path, message: `unknown event ${e.name}: the app has not sent it (declare it with POST /v1/event-types)` });
   for (const w of writes) {
     const def = defs.get(w.name);
     const fits = def && coerce(def, w.value);

@@ -16,6 +16,7 @@ import { DEFAULT_DELIVERY_SETTINGS, saveDeliverySettings } from '../../gate/sett
 import { saveApiKey } from '../../tenants/apiKeys';
 import { campaignWorkflowId } from '../../workflows/campaignRun';
 import { eventually, startHarness, type Harness } from '../support/harness';
+import { declareEvents, eventsOf } from '../support/eventTypes';
 import { focusOutline, launchBrowser, openConsole, screenshot, seriousViolations, shownCount, signIn, tabTo, type ConsolePage } from './browser';
 
 // Globals of the page, for the functions page.evaluate runs there (tests are type-checked without the DOM library).
@@ -335,6 +336,7 @@ test('a journey drawn as its graph of steps, paused and resumed from the page', 
       { id: 'son', kind: 'exit' },
     ],
   };
+  await declareEvents(h, eventsOf(journey));
   expect((await h.call('POST', '/v1/journeys', journey)).status).toBe(201);
   expect((await h.call('POST', '/v1/journeys/karsilama/publish')).status).toBeLessThan(300);
   const page = await consoleAs(h.apiKey, '#/journeys');

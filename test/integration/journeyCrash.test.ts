@@ -5,6 +5,7 @@
  * simulator counts what the devices showed), every path recorded once, the counts exact.
  */
 import { eventually, startHarness, type Harness } from '../support/harness';
+import { declareEvents, eventsOf } from '../support/eventTypes';
 import { workerProcesses } from '../support/workerProcess';
 
 const N = 200;
@@ -32,6 +33,7 @@ test(`a worker SIGKILLed while ${N} waiting profiles are moved on: each is pushe
       { id: 'end', kind: 'exit' },
     ],
   };
+  await declareEvents(h, eventsOf(def));
   expect((await h.call('POST', '/v1/journeys', def)).status).toBe(201);
   expect((await h.call('POST', '/v1/journeys/crash/publish')).status).toBe(201);
   const people = Array.from({ length: N }, (_, i) => `crash-${i}`);

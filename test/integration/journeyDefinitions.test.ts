@@ -2,9 +2,11 @@
  * Journey definitions on the real stack (the API over HTTP, the MongoDB-wire server): drafts
  * created and listed, a bad definition a 400 naming the step that stores nothing, publish
  * freezing immutable versions (v1 unchanged by later edits and publishes, template versions
- * pinned), the state machine and its 409s, and roles.
+ * pinned), the state machine and its 409s, roles, and the event names a journey may use
+ * (declared, or sent by the app).
  */
 import { saveApiKey } from '../../tenants/apiKeys';
+import { declareEvents } from '../support/eventTypes';
 import { startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -12,6 +14,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness('journeyDefinitions', { worker: false });
   expect((await h.call('POST', '/v1/attributes', { name: 'tier', type: 'string' })).status).toBe(201);
+  await declareEvents(h, ['cart.updated', 'purchase']);
   const templates = [
     { id: 'sepet', name: 'Sepet hatırlatma', channels: { push: { title: 'Sepetin seni bekliyor', body: 'Ürünlerin hâlâ sepette' }, sms: { text: 'Sepetindeki ürünler seni bekliyor' } } },
     { id: 'sepet-eposta', name: 'Sepet e-posta', channels: { email: { subject: 'Sepetin', text: 'Ürünlerin hâlâ sepette' } } },
@@ -69,6 +72,7 @@ test('a bad definition is a 400 naming the step, and nothing is stored (create o
     [(d) => d.steps.push({ id: 'orphan', kind: 'exit' }), 'body.steps.orphan'],
     [(d) => d.steps.push({ id: 'remind', kind: 'exit' }), 'body.steps.remind.id'],
     [(d) => (d.exitSegment = 'nobody'), 'body.exitSegment'],
+    [(d) => (d.steps[0].event = 'purchase.done'), 'body.steps.wait_cart.event'],
     [(d) => d.steps.splice(1, 0, { id: 'tag', kind: 'updateProfile', set: { shoeSize: 42 }, next: 'remind' }), 'body.steps.tag.set.shoeSize'],
   ];
   for (const [change, path] of bad) {
@@ -169,6 +173,30 @@ test('roles: designers write, operators only read, other keys neither', async ()
   expect((await h.call('GET', '/v1/journeys/roles', undefined, ingest)).status).toBe(403);
   expect((await h.call('POST', '/v1/journeys/roles/publish', undefined, designer)).status).toBe(201);
   expect((await view('roles')).state).toBe('active');
+});
+
+test('a journey may use an event the app declared or has sent; an unknown one is a 400 naming where it is used', async () => {
+  const wishlist = () => ({ ...abandonedCart('wishlist'), entry: { kind: 'event', event: 'wishlist.added' }, goal: { event: 'wishlist.bought' } });
+  const refused = await h.call('POST', '/v1/journeys', wishlist());
+  expect(refused.status).toBe(400);
+  expect(refused.body.error.details.map((d: any) => d.path).sort()).toEqual(['body.entry.event', 'body.goal.event']);
+  expect(refused.body.error.details[0].message).toMatch(/^unknown event wishlist\.(added|bought): the app has not sent it \(declare it with POST \/v1\/event-types\)$/);
+
+  // One name is sent by a device, the other declared by the designer: both are known now.
+  expect((await h.call('POST', '/v1/profiles', { externalId: 'wisher' })).status).toBe(201);
+  expect((await h.call('POST', '/v1/events', { eventId: 'w-1', name: 'wishlist.added', externalId: 'wisher' })).status).toBeLessThan(300);
+  const declared = await h.call('POST', '/v1/event-types', { name: 'wishlist.bought', description: 'A wishlist item was bought' });
+  expect(declared).toMatchObject({ status: 201, body: { name: 'wishlist.bought', declared: true, sent: false } });
+  expect(await h.call('POST', '/v1/event-types', { name: 'wishlist.bought' })).toMatchObject({ status: 409, body: { error: { details: [{ path: 'body.name' }] } } });
+  expect(await h.call('POST', '/v1/event-types', { name: '9 bad' })).toMatchObject({ status: 400, body: { error: { details: [{ path: 'body.name' }] } } });
+  expect((await h.call('POST', '/v1/journeys', wishlist())).status).toBe(201);
+
+  const names = (await h.call('GET', '/v1/event-types')).body.eventTypes;
+  expect(names).toEqual(expect.arrayContaining([
+    { name: 'wishlist.added', declared: false, sent: true },
+    { name: 'wishlist.bought', declared: true, sent: false, description: 'A wishlist item was bought' },
+    { name: 'purchase', declared: true, sent: false },
+  ]));
 });
 
 test('the OpenAPI document lists the journey routes', async () => {

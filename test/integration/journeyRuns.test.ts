@@ -13,6 +13,7 @@ import { localId } from '../../lib/ids';
 import { findProfileId } from '../../profiles/profileKeys';
 import { journeyRunQuery } from '../../workflows/journeyRun';
 import { eventually, startHarness, type Harness } from '../support/harness';
+import { declareEvents, eventsOf } from '../support/eventTypes';
 import { rotaWorkflows } from '../support/workflows';
 
 let h: Harness;
@@ -27,6 +28,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 async function journey(def: Record<string, unknown>): Promise<void> {
+  await declareEvents(h, eventsOf(def));
   const created = await h.call('POST', '/v1/journeys', def);
   expect(created).toMatchObject({ status: 201 });
   expect((await h.call('POST', `/v1/journeys/${def.id}/publish`)).status).toBe(201);

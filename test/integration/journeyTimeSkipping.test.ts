@@ -33,6 +33,8 @@ import { journeyEventSignal, journeyRun } from '../../workflows/journeyRun';
 import { testDbUri } from '../support/testDb';
 import { startTimeSkipping, timeSkippingConfig } from '../support/timeSkipping';
 import { rotaWorkflows } from '../support/workflows';
+import { eventsOf } from '../support/eventTypes';
+import { scopedId } from '../../lib/ids';
 
 let env: TestWorkflowEnvironment;
 let db: Db;
@@ -47,6 +49,8 @@ let profileCount = 0;
 const LIMITS = { EVENT_MAX_AGE_DAYS: 30, EVENT_MAX_SKEW_SECONDS: 300 };
 
 async function journey({ id, ...def }: Record<string, unknown>): Promise<void> {
+  // The events it names are declared, as a designer would (POST /v1/event-types).
+  for (const name of eventsOf(def)) await db.eventTypes.updateOne({ _id: scopedId('demo', name) }, { $setOnInsert: { appId: 'demo', name } }, { upsert: true });
   const checked = await validateJourney(def, dbCatalog(db, 'demo'), 'body');
   if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
   await db.journeys.create(newJourneyDoc('demo', id as string, checked.definition));

@@ -19,6 +19,7 @@ const TEMPLATES: Record<string, { version: number; channels: TemplateChannel[] }
   wip: 'unpublished',
 };
 const SEGMENTS = new Set(['vip', 'active_buyers']);
+const EVENTS = new Set(['cart.updated', 'purchase', 'signed_up', 'app.opened']);
 const ATTRIBUTES = new Map<string, AttributeDefinitionDoc>(
   ([['tier', 'string'], ['score', 'number'], ['onboarded', 'boolean'], ['lastCartId', 'string']] as const).map(([name, type]) => [
     name, { _id: `demo:${name}`, appId: 'demo', name, type, origin: 'api', createdAt: new Date() },
@@ -40,6 +41,7 @@ const catalog: JourneyCatalog = {
   },
   segments: async (ids) => new Set(ids.filter((id) => SEGMENTS.has(id))),
   attributes: async (names) => new Map([...ATTRIBUTES].filter(([n]) => names.includes(n))),
+  events: async (names) => new Set(names.filter((n) => EVENTS.has(n))),
   async checkRule(rule, path) {
     const checked = await validateRule(ruleDb, 'demo', rule, path);
     return 'issues' in checked ? checked.issues : [];
@@ -255,6 +257,20 @@ test('rule: segments exist (unknown segments), at entry, exit and in branches', 
     { path: 'body.entry.segmentId', message: 'unknown segment newcomers' },
     { path: 'body.exitSegment', message: 'unknown segment subscribers' },
     { path: 'body.steps.check.branches.1.when.notInSegment', message: 'unknown segment churned' },
+  ]);
+});
+
+test('rule: events are known to the app (unknown events), at entry, in waitForEvent and as the goal', async () => {
+  const issues = await issuesAfter(abandonedCart, (d) => {
+    d.entry.event = 'cart.changed';
+    d.goal.event = 'order.paid';
+    step(d, 'wait_cart').event = 'purchased';
+  });
+  const hint = 'the app has not sent it (declare it with POST /v1/event-types)';
+  expect(issues).toEqual([
+    { path: 'body.entry.event', message: `unknown event cart.changed: ${hint}` },
+    { path: 'body.goal.event', message: `unknown event order.paid: ${hint}` },
+    { path: 'body.steps.wait_cart.event', message: `unknown event purchased: ${hint}` },
   ]);
 });
 

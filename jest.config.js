@@ -11,4 +11,7 @@ module.exports = {
   setupFiles: ['<rootDir>/test/support/quietTemporal.ts'],
   testTimeout: 120_000,
   maxWorkers: 2,
+  // A suite can leave memory or a still-polling in-process worker behind (a timed-out afterAll): a jest worker
+  // above this after a file is replaced, so later suites do not run in a slowed, swollen process.
+  workerIdleMemoryLimit: '1GB',
 };

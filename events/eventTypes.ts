@@ -13,10 +13,17 @@ export async function knownEventNames(db: Db, appId: string, names: string[]): P
   return known;
 }
 
+export interface KnownEventName {
+  name: string;
+  declared: boolean;
+  sent: boolean;
+  description?: string;
+}
+
 /** Every name the app knows, declared or sent, sorted. */
-export async function allEventNames(db: Db, appId: string): Promise<{ name: string; declared: boolean; sent: boolean; description?: string }[]> {
+export async function allEventNames(db: Db, appId: string): Promise<KnownEventName[]> {
   const [declared, sent] = await Promise.all([db.eventTypes.find({ appId }, { name: 1, description: 1 }).lean(), db.eventCounters.distinct('name', { appId })]);
-  const byName = new Map<string, { name: string; declared: boolean; sent: boolean; description?: string }>();
+  const byName = new Map<string, KnownEventName>();
   for (const d of declared) byName.set(d.name, { name: d.name, declared: true, sent: false, ...(d.description ? { description: d.description } : {}) });
   for (const name of sent as string[]) byName.set(name, { ...(byName.get(name) ?? { name, declared: false }), sent: true });
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));

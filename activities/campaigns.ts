@@ -28,6 +28,7 @@ import { audienceRule, campaignPageId, pageSchedule, writeSnapshot, type Snapsho
 import { resolveTemplate } from '../templates/store';
 import type { PushAdapters } from '../providers/pushAdapters';
 import type { BatchActivities, SendBatchInput, SendBatchResult } from './sendBatch';
+import { heartbeat } from './heartbeat';
 
 export interface CampaignDeps {
   db: Db;
@@ -72,14 +73,6 @@ export const campaignCollapseId = (campaignId: string) => `rota-${campaignId}`.s
 const pageDocId = (r: PageRef) => campaignPageId(r.appId, r.campaignId, r.page);
 const batchDocId = (r: PageRef, kind: CampaignBatchKind) => scopedId(r.appId, `${r.campaignId}:${kind}:${r.page}`);
 
-function beat(details?: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // not in an activity
-  }
-}
-
 export function createCampaignActivities(deps: CampaignDeps & { batches: BatchActivities }) {
   const { db } = deps;
 
@@ -101,7 +94,7 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
     const deliveryId = (profileId: string, device: Device) => batchDeliveryId(ref.appId, key, profileId, 'push', device.token);
     const ids = profileIds.flatMap((id) => (profiles.get(id)?.devices ?? []).map((d) => deliveryId(id, d)));
     const deliveries = await findByIds<DeliveryDoc>(db.deliveries, ids);
-    beat({ page: ref.page });
+    heartbeat({ page: ref.page });
     return new Map(profileIds.map((id) => [id, (profiles.get(id)?.devices ?? []).flatMap((device) => {
       const delivery = deliveries.get(deliveryId(id, device));
       return delivery ? [{ device, delivery }] : [];
@@ -177,7 +170,7 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
       if (rule === undefined) throw ApplicationFailure.nonRetryable(`segment ${c.audience.segmentId} no longer exists`, 'SegmentNotFound');
       // A local-time snapshot fills its pages per zone: a retry starts it over.
       const resume = c.schedule.kind === 'localTime' ? undefined : (Context.current().info.heartbeatDetails as SnapshotProgress | undefined);
-      const snap = await writeSnapshot(db, c, rule, { startedAt: input.startedAt, ...(resume ? { resume } : {}), onPage: (p) => beat(p) });
+      const snap = await writeSnapshot(db, c, rule, { startedAt: input.startedAt, ...(resume ? { resume } : {}), onPage: (p) => heartbeat(p) });
       const resolved = c.template.version === undefined ? await resolveTemplate(db, input.appId, c.template.id) : undefined;
       const pinned = c.template.version ?? (resolved?.ok ? resolved.template.version : undefined);
       await db.campaigns.updateOne({ _id: c._id, audienceSize: { $exists: false } }, { $set: { audienceSize: snap.audience, pageCount: snap.pages, ...(pinned ? { 'template.version': pinned } : {}) } });
@@ -249,7 +242,7 @@ export function createCampaignActivities(deps: CampaignDeps & { batches: BatchAc
             result.failed++;
             reason(out.kind);
           }
-          beat({ page: ref.page });
+          heartbeat({ page: ref.page });
         }
       });
       await recordBatch(ref, 'recall', 'push', result);

@@ -8,6 +8,7 @@ import { createUninstallProbeActivities } from './uninstallProbe';
 import { createBatchActivities } from './sendBatch';
 import { createCampaignActivities } from './campaigns';
 import { createJourneyActivities } from './journeys';
+import { keepingAlive } from './heartbeat';
 
 /** `pushAdapters` (providers/pushAdapters.ts) serve every push: single messages, batches and the uninstall probe. */
 export interface ActivityDeps extends MessagingDeps {
@@ -16,7 +17,8 @@ export interface ActivityDeps extends MessagingDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const batches = createBatchActivities(deps);
-  return {
+  // Heartbeats from a timer: a heartbeat timeout then means a dead worker, never a slow database (activities/heartbeat.ts).
+  return keepingAlive({
     ...createMessagingActivities(deps),
     ...createIysOutboxActivities(deps),
     ...createIysSyncActivities(deps),
@@ -25,7 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...batches,
     ...createCampaignActivities({ ...deps, batches }),
     ...createJourneyActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -7,7 +7,6 @@ import { IysError } from '../iys/client';
 import { honourRetryAfter } from './iysRetryAfter';
 import { finishRun, startRun, type RunRef } from '../iys/sync/runs';
 import { syncPage, type SyncPageInput } from '../iys/sync/syncPage';
-import { heartbeat } from './heartbeat';
 
 /** İYS refused the request itself (a 4xx other than a rate limit): the same request gets the same answer. */
 export const IYS_REFUSED = 'IysRefused';
@@ -57,17 +56,13 @@ export function createIysSyncActivities(deps: { db: Db; iys: IysClients }) {
       await startRun(deps.db, r);
     },
     async syncPage(input: SyncPageInput): Promise<SyncPageResult> {
-      // A page of 1000 takes seconds on FerretDB: heartbeats let a dead worker's page be retried within the heartbeat timeout.
-      const beat = setInterval(heartbeat, 2_000);
+      // A page of 1000 takes seconds on FerretDB; the keepalive heartbeats through it (activities/heartbeat.ts).
       try {
-        heartbeat();
         return await honourRetryAfter(() => syncPage(pageDeps(), input));
       } catch (err) {
         // 5xx, 429 and timeouts are Temporal's to retry (İYS may be down for hours); a refusal ends the run with its reason.
         if (err instanceof IysError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, IYS_REFUSED);
         throw err;
-      } finally {
-        clearInterval(beat);
       }
     },
     async finishSyncRun(r: RunRef & SyncRunEnd): Promise<void> {

@@ -96,7 +96,7 @@ export function createJourneyActivities({ db }: JourneyDeps) {
           }
         }
         after = page[page.length - 1]!._id;
-        ctx.heartbeat({ after, signalled });
+        heartbeat({ after, signalled });
       }
     },
 

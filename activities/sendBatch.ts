@@ -24,7 +24,7 @@
  * retried attempt finds `sent`/`failed`/`skipped` records done, waits for a live lease of
  * another attempt to end, and takes over an expired one (a compare-and-set on the old lease).
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import { createCapLedger } from '../gate/capLedger';
 import { deliverySettingsOf, type DeliverySettings } from '../gate/settings';
@@ -48,7 +48,7 @@ import type { SmsProvider } from '../providers/sms';
 import type { EmailContent, PushContent, ResolvedTemplate, SmsContent } from '../templates/channels';
 import { profileContext, renderChannel } from '../templates/render';
 import { resolveTemplate } from '../templates/store';
-import { warn } from './heartbeat';
+import { heartbeat as progress, warn } from './heartbeat';
 import { withUnsubscribeFooter } from './messaging';
 import { pushMessageFor } from './pushMessage';
 import { createSendRateLimiter, type SendRateLimiter } from './sendRateLimiter';
@@ -136,14 +136,6 @@ type Planned = { _id: string; profileId: string; recipient: string; decision: Ga
 
 const codeOf = (reason: string) => reason.split(/[:\s]/, 1)[0]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function progress(details: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // not in an activity
-  }
-}
 
 export function createBatchActivities(deps: BatchDeps) {
   const { db } = deps;

@@ -17,14 +17,13 @@ import type { Config } from '../config';
 import type { Db } from '../data/db';
 import { findByIds } from '../data/findByIds';
 import type { EventDoc } from '../data/models/events';
-import type { JourneyDoc, JourneyVersionDoc } from '../data/models/journeys';
 import type { JourneyProfileDoc } from '../data/models/journeyRuns';
 import { ENTRY_KEY_PATTERN, NO_ENTRY_KEY, eventMatches, journeyWorkflowId, profileLocalId, type JourneyEventSignal } from '../domain/journeyRuns';
 import type { JourneyDefinition } from '../domain/journeys';
 import { forEachLimit } from '../lib/forEachLimit';
 import { journeyEventSignal, journeyRun, type JourneyRunInput } from '../workflows/journeyRun';
 import { journeyProfileDocId } from './runs';
-import { journeyVersionDocId } from './store';
+import { liveJourneys, type LiveJourney } from './liveJourneys';
 
 export interface RouteDeps {
   db: Db;
@@ -32,32 +31,7 @@ export interface RouteDeps {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
 }
 
-/** A journey as routing sees it: its latest definition, and every event name any of its versions waits for. */
-interface Listening {
-  journey: JourneyDoc;
-  latest: JourneyDefinition;
-  listens: Set<string>;
-}
-
-/** Names a version waits for: its goal and its wait-for-event steps. */
-function listenedNames(d: JourneyDefinition): string[] {
-  return [...(d.goal ? [d.goal.event] : []), ...d.steps.flatMap((s) => (s.kind === 'waitForEvent' ? [s.event] : []))];
-}
-
 const SIGNALS_IN_FLIGHT = 16;
-
-/** Journeys that take entries or hold runs (active, paused), with every version's listened names: a run may be on an old one. */
-async function listeningJourneys(db: Db, appId: string): Promise<Listening[]> {
-  const journeys = await db.journeys.find({ appId, state: { $in: ['active', 'paused'] }, latestVersion: { $gt: 0 } }).lean<JourneyDoc[]>();
-  if (journeys.length === 0) return [];
-  const ids = journeys.flatMap((j) => Array.from({ length: j.latestVersion }, (_, i) => journeyVersionDocId(appId, j.journeyId, i + 1)));
-  const versions = await findByIds<JourneyVersionDoc>(db.journeyVersions, ids, { journeyId: 1, version: 1, definition: 1 });
-  return journeys.flatMap((journey) => {
-    const own = [...versions.values()].filter((v) => v.journeyId === journey.journeyId);
-    const latest = own.find((v) => v.version === journey.latestVersion)?.definition;
-    return latest ? [{ journey, latest, listens: new Set(own.flatMap((v) => listenedNames(v.definition))) }] : [];
-  });
-}
 
 /** The event's key for a keyed journey, when it has a usable one. */
 function keyOf(d: JourneyDefinition, e: Pick<EventDoc, 'attributes'>): string | undefined | null {
@@ -67,15 +41,16 @@ function keyOf(d: JourneyDefinition, e: Pick<EventDoc, 'attributes'>): string | 
   return key !== undefined && ENTRY_KEY_PATTERN.test(key) ? key : null;
 }
 
-export async function routeEventsToJourneys(deps: RouteDeps, appId: string, events: EventDoc[]): Promise<void> {
+/** `journeys`: the app's live journeys when the caller has read them already (liveJourneys). */
+export async function routeEventsToJourneys(deps: RouteDeps, appId: string, events: EventDoc[], journeys?: LiveJourney[]): Promise<void> {
   if (events.length === 0) return;
-  const journeys = await listeningJourneys(deps.db, appId);
+  journeys ??= await liveJourneys(deps.db, appId);
   if (journeys.length === 0) return;
   const ordered = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
 
   type Send = { kind: 'start'; input: JourneyRunInput; signal: JourneyEventSignal } | { kind: 'signal'; workflowId: string; signal: JourneyEventSignal };
   const sends: Send[] = [];
-  const needKeys: { l: Listening; e: EventDoc }[] = [];
+  const needKeys: { l: LiveJourney; e: EventDoc }[] = [];
   for (const e of ordered) {
     for (const l of journeys) {
       const d = l.latest;

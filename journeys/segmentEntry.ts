@@ -11,9 +11,7 @@
  * counts the flips (`segment:{n}`), so a request repeated after a crash signals the same entry
  * and the run enters once.
  */
-import type { Db } from '../data/db';
 import { findByIds } from '../data/findByIds';
-import type { JourneyDoc, JourneyVersionDoc } from '../data/models/journeys';
 import type { JourneyProfileDoc } from '../data/models/journeyRuns';
 import { journeyWorkflowId, profileLocalId } from '../domain/journeyRuns';
 import { forEachLimit } from '../lib/forEachLimit';
@@ -22,22 +20,21 @@ import { segmentFilter } from '../segments/evaluateSegment';
 import { journeyEventSignal, journeyRun } from '../workflows/journeyRun';
 import type { RouteDeps } from './routeEvents';
 import { journeyProfileDocId } from './runs';
-import { journeyVersionDocId } from './store';
+import { liveJourneys, type LiveJourney } from './liveJourneys';
 
 const IN_FLIGHT = 16;
 
-async function segmentJourneys(db: Db, appId: string): Promise<{ journeyId: string; segmentId: string }[]> {
-  const journeys = await db.journeys.find({ appId, state: 'active', latestVersion: { $gt: 0 } }, { journeyId: 1, latestVersion: 1 }).lean<JourneyDoc[]>();
-  if (journeys.length === 0) return [];
-  const versions = await findByIds<JourneyVersionDoc>(db.journeyVersions, journeys.map((j) => journeyVersionDocId(appId, j.journeyId, j.latestVersion)), { journeyId: 1, definition: 1 });
-  return [...versions.values()].flatMap((v) => (v.definition.entry.kind === 'segment' ? [{ journeyId: v.journeyId, segmentId: v.definition.entry.segmentId }] : []));
+/** The app's active journeys entered by a segment: each one's id and segment. */
+function segmentJourneys(journeys: LiveJourney[]): { journeyId: string; segmentId: string }[] {
+  return journeys.flatMap(({ journey, latest }) => (journey.state === 'active' && latest.entry.kind === 'segment' ? [{ journeyId: journey.journeyId, segmentId: latest.entry.segmentId }] : []));
 }
 
-export async function enterSegmentJourneys(deps: RouteDeps, appId: string, profileIds: readonly string[]): Promise<void> {
+/** `journeys`: the app's live journeys when the caller has read them already (liveJourneys). */
+export async function enterSegmentJourneys(deps: RouteDeps, appId: string, profileIds: readonly string[], journeys?: LiveJourney[]): Promise<void> {
   const ids = [...new Set(profileIds)];
   if (ids.length === 0) return;
   const { db } = deps;
-  for (const { journeyId, segmentId } of await segmentJourneys(db, appId)) {
+  for (const { journeyId, segmentId } of segmentJourneys(journeys ?? (await liveJourneys(db, appId)))) {
     const segment = await db.segments.findOne({ _id: scopedId(appId, segmentId) }, { rule: 1 }).lean();
     if (!segment) continue;
     const { filter } = await segmentFilter(db, appId, segment.rule, 'segment.rule', undefined, ids);

@@ -5,6 +5,7 @@ import { route } from '../routing';
 import { ingestEvents } from '../../events/ingestEvents';
 import { routeEventsToJourneys } from '../../journeys/routeEvents';
 import { enterSegmentJourneys } from '../../journeys/segmentEntry';
+import { liveJourneys } from '../../journeys/liveJourneys';
 import { eventsBodyDoc, eventsBodySchema, ingestResultSchema, MAX_BATCH } from '../../events/schemas';
 import { InvalidInputError } from '../../lib/invalidInput';
 
@@ -28,8 +29,9 @@ export function eventRoutes({ db, config, temporal }: ApiDeps) {
         }
         const { result, events } = await ingestEvents(db, config, appId, items, (i) => (batch ? `body.events.${i}` : 'body'));
         // Before the answer: an event a client was told is stored has reached its journeys (a failure here is a 5xx, and the re-sent batch routes again).
-        await routeEventsToJourneys({ db, temporal, config }, appId, events);
-        await enterSegmentJourneys({ db, temporal, config }, appId, events.map((e) => e.profileId));
+        const journeys = events.length > 0 ? await liveJourneys(db, appId) : [];
+        await routeEventsToJourneys({ db, temporal, config }, appId, events, journeys);
+        await enterSegmentJourneys({ db, temporal, config }, appId, events.map((e) => e.profileId), journeys);
         // Nothing valid at all is the caller's error, answered as such; a partly valid batch stored its valid part.
         if (result.accepted + result.duplicates === 0) throw new InvalidInputError(result.rejected.flatMap((r) => r.errors));
         res.json(result);

@@ -23,9 +23,9 @@ import { ATTRS, CONSENT_TYPES, DAY, EVENTS, PLATFORMS, prng, ruleGenerators } fr
 import { startHarness, type Harness } from '../support/harness';
 
 const SEED = Number(process.env.ROTA_PROPERTY_SEED ?? Date.now() % 1_000_000);
-const PROFILES = 2000;
+const PROFILES = 1000;
 const RANDOM_RULES = 8;
-const PAGE = 173;
+const PAGE = 61;
 const r = prng(SEED);
 
 let h: Harness;

@@ -1,6 +1,7 @@
 /**
  * `npm run dev`: the whole of Rota on one machine in one terminal: Temporal dev server,
- * FerretDB, the SMTP sink, the push, SMS and İYS simulators, the API and a worker. Seeds the
+ * FerretDB, the SMTP sink, the push, SMS and İYS simulators, the API and a worker (a process of
+ * its own at a lower priority: infra/workerProcess.ts). Seeds the
  * demo app and prints what a person needs to start. Ctrl-C stops everything.
  *
  * Data lives in `.rota/` (Temporal's and FerretDB's SQLite files), so a restart keeps it.
@@ -12,6 +13,7 @@ import { startApi } from './api/server';
 import { exitOnConfigError, loadConfig } from './config';
 import { freePort, startStack } from './infra/stack';
 import { MissingPrerequisiteError } from './infra/tools';
+import { startWorkerProcess } from './infra/workerProcess';
 import { randomToken } from './lib/ids';
 import { createLogger } from './lib/logger';
 import { startFcmSimulator } from './simulators/fcmSimulator';
@@ -22,7 +24,6 @@ import { startSmsSimulator } from './simulators/smsSimulator';
 import { startIysSimulator } from './simulators/iys';
 import { DEFAULT_USER } from './simulators/iys/options';
 import { generateApiKey } from './tenants/apiKeys';
-import { installSdkLogging, startWorker } from './worker';
 
 const dataDir = path.resolve(process.env.ROTA_DATA_DIR ?? '.rota');
 
@@ -89,8 +90,9 @@ async function main(): Promise<void> {
   if (!process.env.PUSH_CREDENTIALS_FILE) writeSimPushCredentialsFile(pushCredentialsFile, pushKeys, fcm.tokenUrl);
 
   let config;
+  let env: NodeJS.ProcessEnv;
   try {
-    config = loadConfig({
+    env = {
       ...process.env,
       PORT: String(apiPort),
       MONGODB_URI: stack.mongoUri,
@@ -104,7 +106,8 @@ async function main(): Promise<void> {
       ...(process.env.IYS_URL ? {} : { IYS_URL: iys.url, IYS_USERNAME: DEFAULT_USER.username, IYS_PASSWORD: DEFAULT_USER.password, IYS_BATCH_FIRST_POLL_SECONDS: '10' }),
       // The API seeds the demo app with this key at boot; without one given, the key made on the first run is kept.
       ROTA_DEMO_API_KEY: process.env.ROTA_DEMO_API_KEY ?? readSavedDemoKey() ?? generateApiKey(),
-    });
+    };
+    config = loadConfig(env);
   } catch (err) {
     await stack.stop();
     exitOnConfigError(err);
@@ -112,9 +115,11 @@ async function main(): Promise<void> {
 
   const demoKey = config.ROTA_DEMO_API_KEY!;
   saveDemoKey(demoKey);
-  installSdkLogging(config.LOG_LEVEL);
   const api = await startApi(config, logger);
-  const worker = await startWorker(config);
+  // The worker in a process of its own, niced: the API and the console stay quick while a campaign sends (infra/workerProcess.ts).
+  const worker = startWorkerProcess(env, dataDir);
+  worker.child.stdout?.pipe(process.stdout);
+  worker.child.stderr?.pipe(process.stderr);
 
   console.log(
     [
@@ -156,8 +161,9 @@ async function main(): Promise<void> {
   });
   process.once('SIGINT', () => void stopOrDie());
   process.once('SIGTERM', () => void stopOrDie());
-  worker.done.catch((err: unknown) => {
-    logger.fatal({ err }, 'worker failed');
+  worker.child.once('exit', (code, signal) => {
+    if (stopping) return;
+    logger.fatal({ code, signal }, 'worker exited');
     void stopOrDie();
   });
 }

@@ -1,8 +1,13 @@
 /** One Rota for a benchmark: its own database and task queue on the run's servers, the API over HTTP, and optionally a worker. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { startApi } from '../api/server';
-import { loadConfig } from '../config';
+import { loadConfig, type Config } from '../config';
 import { connectDb, type Db } from '../data/db';
 import { freePort, type Stack } from '../infra/stack';
+import { startWorkerProcess, untilWorkerPolls } from '../infra/workerProcess';
 import { createLogger } from '../lib/logger';
 import { startPushSimulators, type PushSimulators } from '../simulators/pushSimulators';
 import { startSmsSimulator } from '../simulators/smsSimulator';
@@ -40,6 +45,18 @@ export async function insertPushProfiles(db: Db, prefix: string, n: number, attr
   return ids;
 }
 
+/** A worker process of its own (as `npm run dev` starts it), once it polls its task queue. */
+async function workerProcess(env: NodeJS.ProcessEnv, config: Config): Promise<{ stop(): Promise<void> }> {
+  const proc = startWorkerProcess(env, mkdtempSync(path.join(tmpdir(), 'rota-bench-worker-')));
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    await untilWorkerPolls(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE, proc);
+    return proc;
+  } finally {
+    await connection.close();
+  }
+}
+
 export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
@@ -47,19 +64,24 @@ export async function pool<T>(items: T[], concurrency: number, fn: (item: T) => 
   }));
 }
 
-export async function startBenchRota(stack: Pick<Stack, 'mongoUri' | 'temporalAddress' | 'smtpUrl'>, name: string, opts: { worker: boolean; env?: Record<string, string> }): Promise<BenchRota> {
+/**
+ * `worker`: none, one in this process, or `'process'`: one of its own at a lower priority, as
+ * `npm run dev` runs it (infra/workerProcess.ts), ready once it polls the task queue.
+ */
+export async function startBenchRota(stack: Pick<Stack, 'mongoUri' | 'temporalAddress' | 'smtpUrl'>, name: string, opts: { worker: boolean | 'process'; env?: Record<string, string> }): Promise<BenchRota> {
   const port = await freePort();
   const push = await startPushSimulators({ receiptUrl: `http://127.0.0.1:${port}/v1/receipts`, receiptDelayMs: 0 });
   const sms = await startSmsSimulator();
-  const config = loadConfig({
+  const env = {
     PORT: String(port), MONGODB_URI: stack.mongoUri.replace(/\/([^/?]*)(\?|$)/, `/bench_${name}_${Date.now()}$2`), TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: `bench-${name}-${Date.now()}`, SMTP_URL: stack.smtpUrl, ...push.env, SMS_PROVIDER_URL: sms.url,
     RECEIPT_SECRET: 'bench-secret-0123456789', LOG_LEVEL: 'warn', ...opts.env,
-  });
+  };
+  const config = loadConfig(env);
   const db = await connectDb(config.MONGODB_URI);
   const key = await seedDemoApp(db);
   const api = await startApi(config, createLogger('warn'));
-  const worker = opts.worker ? await startWorker(config) : undefined;
+  const worker = opts.worker === 'process' ? await workerProcess(env, config) : opts.worker ? await startWorker(config) : undefined;
   return {
     db, url: api.url, key, push,
     call: (method, path, body) =>

@@ -38,6 +38,7 @@ import type { CampaignDoc } from '../data/models/campaigns';
 import type { ProfileDoc } from '../data/models/profiles';
 import { freePort, type Stack } from '../infra/stack';
 import { startProcess, type ManagedProcess } from '../infra/processes';
+import { untilWorkerPolls } from '../infra/workerProcess';
 import { batchDeliveryId } from '../lib/ids';
 import { receiptToken } from '../lib/receiptTokens';
 import { createPushAdapters } from '../providers/pushAdapters';
@@ -165,15 +166,6 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 
 function exited(p: ManagedProcess): boolean {
   return p.child.exitCode !== null || p.child.signalCode !== null;
-}
-
-/** The worker polls both its workflow and its activity task queues (it has bundled its workflows). */
-async function workerPolling(client: Client, taskQueue: string, worker: ManagedProcess): Promise<void> {
-  await waitFor('the worker to poll its task queue', 180_000, async () => {
-    if (exited(worker)) throw new Error(`the worker exited (${worker.child.exitCode}); see ${worker.logFile}`);
-    const types = await Promise.all([1, 2].map((taskQueueType) => client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType })));
-    return types.every((t) => (t.pollers ?? []).length > 0) ? true : undefined;
-  }, 500);
 }
 
 interface ActivityTiming {
@@ -427,7 +419,7 @@ export async function benchCampaign(stack: Pick<Stack, 'mongoUri' | 'temporalAdd
       if (exited(api)) throw new Error(`the API exited; see ${api.logFile}`);
       return (await fetch(`${base}/healthz`)).ok ? true : undefined;
     });
-    await workerPolling(client, env.TEMPORAL_TASK_QUEUE!, worker);
+    await untilWorkerPolls(client, 'default', env.TEMPORAL_TASK_QUEUE!, worker);
     // Peak RSS is the kernel's high-water mark; VmRSS sampled too, in case a kernel does not keep VmHWM.
     sampler = setInterval(() => {
       for (const [who, p] of [['API', api], ['worker', worker]] as const) rss.set(who, Math.max(rss.get(who) ?? 0, procStatusKb(p.child.pid, 'VmRSS') ?? 0));

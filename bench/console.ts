@@ -92,7 +92,7 @@ async function apiRead(rota: BenchRota, p: string): Promise<number> {
 
 export async function benchConsole(stack: Stack, n: number, runs: number): Promise<string[]> {
   if (!existsSync(path.join(__dirname, '..', 'console', 'dist', 'index.html'))) execSync('npm run build:console', { stdio: 'inherit' });
-  const rota = await startBenchRota(stack, 'console', { worker: true });
+  const rota = await startBenchRota(stack, 'console', { worker: 'process' });
   const browser = await launchBrowser();
   try {
     const seedStart = Date.now();
@@ -116,7 +116,7 @@ export async function benchConsole(stack: Stack, n: number, runs: number): Promi
     type View = { state: string; progress: { processed: number } };
     const view = async () => (await (await rota.call('GET', '/v1/campaigns/big')).json()) as View;
     const lines = [`console (n=${n}, ${runs} warm loads per page; profiles seeded in ${(seeded / 1000).toFixed(1)} s)`];
-    lines.push('', `While the campaign sends (API and worker in one process, as npm run dev runs them; load average ${loadAverage()} at the start):`);
+    lines.push('', `While the campaign sends (the worker in a process of its own at a lower priority, as npm run dev runs it; load average ${loadAverage()} at the start):`);
     lines.push(...(await measure(browser, rota, runs)));
     const during = await view();
     lines.push(`campaign then: ${during.state}, ${during.progress.processed} of ${n} processed; load average ${loadAverage()}`);

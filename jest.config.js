@@ -11,6 +11,8 @@ module.exports = {
   setupFiles: ['<rootDir>/test/support/quietTemporal.ts'],
   testTimeout: 120_000,
   maxWorkers: 2,
+  // The heaviest suites spread over the run rather than side by side (test/support/sequencer.js).
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   // A suite can leave memory or a still-polling in-process worker behind (a timed-out afterAll): a jest worker
   // above this after a file is replaced, so later suites do not run in a slowed, swollen process.
   workerIdleMemoryLimit: '1GB',

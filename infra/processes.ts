@@ -28,12 +28,17 @@ function installExitHooks(): void {
   });
 }
 
+/** `cmd args` under `setpriv --pdeathsig SIGKILL` where available: the kernel kills it when its parent dies, even by SIGKILL. */
+export function diesWithParent(cmd: string, args: string[]): [string, string[]] {
+  return hasSetpriv ? ['setpriv', ['--pdeathsig', 'SIGKILL', '--', cmd, ...args]] : [cmd, args];
+}
+
 export function startProcess(name: string, cmd: string, args: string[], opts: { logDir: string; env?: NodeJS.ProcessEnv }): ManagedProcess {
   installExitHooks();
   mkdirSync(opts.logDir, { recursive: true });
   const logFile = path.join(opts.logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const [file, argv] = hasSetpriv ? ['setpriv', ['--pdeathsig', 'SIGKILL', '--', cmd, ...args]] : [cmd, args];
+  const [file, argv] = diesWithParent(cmd, args);
   const child = spawn(file, argv, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);

@@ -1,6 +1,7 @@
 /** Workers as processes of their own, for tests that SIGKILL one mid-work and let another finish. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { diesWithParent } from '../../infra/processes';
 import type { Harness } from './harness';
 
 export function workerProcesses() {
@@ -8,7 +9,8 @@ export function workerProcesses() {
   return {
     /** A worker joining the harness (its database and task queue); `env` adds to its environment (test hooks). */
     spawn(h: Harness, env: Record<string, string> = {}): ChildProcess {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../worker.ts')], {
+      // Gone with the jest worker that started it, even when jest is killed before afterAll.
+      const child = spawn(...diesWithParent(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../worker.ts')]), {
         env: { ...process.env, ...h.env, LOG_LEVEL: 'error', ...env },
         stdio: ['ignore', 'ignore', 'inherit'],
       });

@@ -18,7 +18,7 @@
  *      Message-ID), so a resend after a crash between call and record is recognised. Every
  *      channel's answer is read as a push adapter's outcome (providers/channels.ts): one send
  *      loop for all three;
- *   5. outcomes recorded in bulk (`_id`-only updates), dead tokens marked uninstalled.
+ *   5. outcomes recorded in bulk (one unordered command of `_id`-only updates per flush), dead tokens marked uninstalled.
  *
  * A claim is a lease held by one attempt (`leaseOwner`), renewed while the batch runs. A
  * retried attempt finds `sent`/`failed`/`skipped` records done, waits for a live lease of
@@ -32,6 +32,7 @@ import { decideSend, gateSend, pushTargets, type GateDecision } from '../gate/se
 import type { Db } from '../data/db';
 import { findByIds } from '../data/findByIds';
 import { insertAllMissing } from '../data/insertMissing';
+import { updateByIds, type IdUpdate } from '../data/updateByIds';
 import type { DeliveryDoc } from '../data/models/deliveries';
 import type { Device, ProfileDoc } from '../data/models/profiles';
 import { markTokenUninstalled } from '../data/profileDevices';
@@ -121,7 +122,6 @@ const READ_CONCURRENCY = 32;
 /** Tries of one delivery within one attempt when the provider says "later" (429, 5xx); then the activity's retry. */
 const MAX_TRIES = 4;
 const FLUSH_EVERY = 100;
-const WRITE_CONCURRENCY = 16;
 
 /**
  * One delivery of the batch: to an address (a device token with its device, a phone number, an
@@ -323,7 +323,7 @@ export function createBatchActivities(deps: BatchDeps) {
     if (toSend.length === 0) return;
     const { appId, sendKey, channel } = input;
     const limit = settings.rateLimits?.[channel];
-    const pendingWrites: { filter: { _id: string }; update: Record<string, unknown> }[] = [];
+    const pendingWrites: IdUpdate[] = [];
     const dead: string[] = [];
     const tries = new Map<string, number>();
     const queue = [...toSend];
@@ -341,14 +341,13 @@ export function createBatchActivities(deps: BatchDeps) {
     let renewedAt = Date.now();
     let transient = 0;
 
-    // Recorded in bulk as `_id`-only updates with bounded concurrency: point writes both servers answer from the `_id` index
-    // (one bulkWrite of a hundred updates did not finish on the embedded server).
+    // Recorded as one unordered bulk of `_id`-only updates per flush: one command instead of a hundred, each statement
+    // answered from the `_id` index on both servers (the embedded one through Rota's pushdown patch).
     let flushedAt = Date.now();
     const flush = async () => {
       flushedAt = Date.now();
       if (pendingWrites.length === 0) return;
-      const ops = pendingWrites.splice(0);
-      await forEachLimit(ops, WRITE_CONCURRENCY, async (op) => void (await db.deliveries.updateOne(op.filter, op.update)));
+      await updateByIds(db.deliveries, pendingWrites.splice(0));
     };
     // Claims a lane holds (waiting for the rate limit, or out at the provider) until it records them.
     const held = new Set<Planned>();
@@ -359,7 +358,7 @@ export function createBatchActivities(deps: BatchDeps) {
       const open = [...queue, ...held];
       if (open.length === 0) return;
       const until = new Date(Date.now() + LEASE_MS);
-      await forEachLimit(open, WRITE_CONCURRENCY, async (p) => void (await db.deliveries.updateOne({ _id: p._id }, { $set: { leaseUntil: until } })));
+      await updateByIds(db.deliveries, open.map((p) => ({ filter: { _id: p._id }, update: { $set: { leaseUntil: until } } })));
     };
     const token = async () => {
       for (;;) {

@@ -1,5 +1,5 @@
 /**
- * Rota's one change to FerretDB's own code, applied at build time (nothing of FerretDB is
+ * Rota's changes to FerretDB's own code, applied at build time (nothing of FerretDB is
  * copied into this repo): the module is copied out of Go's module cache into the build's
  * temporary folder, its SQLite backend's two `_id` pushdowns (Query and Explain in
  * internal/backends/sqlite/collection.go) are pointed at
@@ -7,6 +7,12 @@
  * more than `_id` and in `_id: {$in: […]}` lists, and the build uses that copy through a
  * `replace` in a temporary go.mod (`-modfile`). Without it every compare-and-set update and
  * every bulk read by ids scans the whole collection.
+ *
+ * And one fix: FerretDB's `update` command closes each statement's query with a `defer` inside
+ * its loop over the statements, so every statement keeps its SQLite connection until the whole
+ * command ends. An `update` of 100 statements (one bulk write of 100 updates) then holds all
+ * 100 connections of the pool and waits forever for one more; four of 50 at once do the same.
+ * The patch closes each statement's query as soon as that statement is done.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,10 +47,27 @@ export function patchedFerretDbModFile(tmp: string, env: NodeJS.ProcessEnv): str
   chmodSync(file, 0o644);
   writeFileSync(file, patched);
   copyFileSync(PUSHDOWN_SOURCE, path.join(pkg, 'rota_idpushdown.go'));
+  patchUpdateCloser(path.join(src, 'internal', 'handler'));
 
   const modFile = path.join(tmp, 'go.mod');
   copyFileSync(path.join(ferretDbDir, 'go.mod'), modFile);
   copyFileSync(path.join(ferretDbDir, 'go.sum'), path.join(tmp, 'go.sum'));
   go(['mod', 'edit', `-modfile=${modFile}`, `-replace=${MODULE}=${src}`]);
   return modFile;
+}
+
+/** The statement loop of FerretDB's msg_update.go as v1.24.2 writes it: the query's closer deferred to the command's end. */
+const UPDATE_DEFERRED_CLOSE = '\t\tcloser := iterator.NewMultiCloser()\n\t\tdefer closer.Close()\n';
+const UPDATE_STATEMENT = '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n';
+
+/** Closes each update statement's query when the statement is done (see the file's comment). */
+function patchUpdateCloser(handlerDir: string): void {
+  const file = path.join(handlerDir, 'msg_update.go');
+  const source = readFileSync(file, 'utf8');
+  if (source.split(UPDATE_DEFERRED_CLOSE).length !== 2 || source.split(UPDATE_STATEMENT).length !== 2) {
+    throw new Error("FerretDB's msg_update.go is not the one Rota's patch expects (one deferred closer and one UpdateDocument call in the statement loop)");
+  }
+  chmodSync(handlerDir, 0o755);
+  chmodSync(file, 0o644);
+  writeFileSync(file, source.replace(UPDATE_DEFERRED_CLOSE, '\t\tcloser := iterator.NewMultiCloser()\n').replace(UPDATE_STATEMENT, `${UPDATE_STATEMENT}\t\tcloser.Close()\n`));
 }

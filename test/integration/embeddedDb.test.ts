@@ -112,6 +112,17 @@ describe('the embedded database', () => {
     }
   });
 
+
+  test('bulk writes of many updates by `_id` finish: one of 1000 statements, and 20 of 50 at once (FerretDB alone held a SQLite connection per statement until the command ended)', async () => {
+    const docs = conn.db!.collection<{ _id: string; state: string }>('bulk');
+    await docs.insertMany(Array.from({ length: 2000 }, (_, i) => ({ _id: `b${i}`, state: 'pending' })));
+    const sent = (ids: number[]) => ids.map((i) => ({ updateOne: { filter: { _id: `b${i}` }, update: { $set: { state: 'sent' } } } }));
+    const one = await docs.bulkWrite(sent(Array.from({ length: 1000 }, (_, i) => i)), { ordered: false });
+    expect(one.modifiedCount).toBe(1000);
+    const many = await Promise.all(Array.from({ length: 20 }, (_, k) => docs.bulkWrite(sent(Array.from({ length: 50 }, (_, i) => 1000 + k * 50 + i)), { ordered: false })));
+    expect(many.reduce((n, r) => n + r.modifiedCount, 0)).toBe(1000);
+    expect(await docs.countDocuments({ state: 'sent' })).toBe(2000);
+  });
   onLauncher('filters that pin `_id` besides other fields, and `_id: {$in}` lists, are pushed down to the index', async () => {
     const docs = conn.db!.collection<{ _id: string; state: string }>('pushdown');
     await docs.insertMany([{ _id: 'a', state: 's' }, { _id: 'b', state: 's' }]);

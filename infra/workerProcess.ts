@@ -16,9 +16,12 @@ const WORKER_NICE = 10;
 const WORKER_ENTRY = path.join(__dirname, '..', 'worker.ts');
 const hasNice = spawnSync('sh', ['-c', 'command -v nice']).status === 0;
 
+/** The command that runs a worker (worker.ts), for every place that starts one as a process. */
+export const workerCommand = (): string[] => [process.execPath, '--import', 'tsx', WORKER_ENTRY];
+
 /** `env` is the worker's configuration (config.ts names); its output goes to `{logDir}/rota-worker.log`. */
 export function startWorkerProcess(env: NodeJS.ProcessEnv, logDir: string): ManagedProcess {
-  const node = [process.execPath, '--import', 'tsx', WORKER_ENTRY];
+  const node = workerCommand();
   // `nice` before node starts: every thread it makes (workflow threads, the SDK's core) inherits the priority.
   const [cmd, ...args] = hasNice ? ['nice', '-n', String(WORKER_NICE), ...node] : node;
   return startProcess('rota-worker', cmd!, args, { logDir, env });

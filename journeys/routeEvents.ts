@@ -23,7 +23,7 @@ import type { JourneyDefinition } from '../domain/journeys';
 import { forEachLimit } from '../lib/forEachLimit';
 import { journeyEventSignal, journeyRun, type JourneyRunInput } from '../workflows/journeyRun';
 import { journeyProfileDocId } from './runs';
-import { liveJourneys, type LiveJourney } from './liveJourneys';
+import type { LiveJourney } from './liveJourneys';
 
 export interface RouteDeps {
   db: Db;
@@ -41,11 +41,9 @@ function keyOf(d: JourneyDefinition, e: Pick<EventDoc, 'attributes'>): string | 
   return key !== undefined && ENTRY_KEY_PATTERN.test(key) ? key : null;
 }
 
-/** `journeys`: the app's live journeys when the caller has read them already (liveJourneys). */
-export async function routeEventsToJourneys(deps: RouteDeps, appId: string, events: EventDoc[], journeys?: LiveJourney[]): Promise<void> {
-  if (events.length === 0) return;
-  journeys ??= await liveJourneys(deps.db, appId);
-  if (journeys.length === 0) return;
+/** `journeys`: the app's live journeys (liveJourneys), read once by the caller for all of a request's routing. */
+export async function routeEventsToJourneys(deps: RouteDeps, appId: string, events: EventDoc[], journeys: LiveJourney[]): Promise<void> {
+  if (events.length === 0 || journeys.length === 0) return;
   const ordered = [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
 
   type Send = { kind: 'start'; input: JourneyRunInput; signal: JourneyEventSignal } | { kind: 'signal'; workflowId: string; signal: JourneyEventSignal };

@@ -20,7 +20,7 @@ import { segmentFilter } from '../segments/evaluateSegment';
 import { journeyEventSignal, journeyRun } from '../workflows/journeyRun';
 import type { RouteDeps } from './routeEvents';
 import { journeyProfileDocId } from './runs';
-import { liveJourneys, type LiveJourney } from './liveJourneys';
+import type { LiveJourney } from './liveJourneys';
 
 const IN_FLIGHT = 16;
 
@@ -29,12 +29,12 @@ function segmentJourneys(journeys: LiveJourney[]): { journeyId: string; segmentI
   return journeys.flatMap(({ journey, latest }) => (journey.state === 'active' && latest.entry.kind === 'segment' ? [{ journeyId: journey.journeyId, segmentId: latest.entry.segmentId }] : []));
 }
 
-/** `journeys`: the app's live journeys when the caller has read them already (liveJourneys). */
-export async function enterSegmentJourneys(deps: RouteDeps, appId: string, profileIds: readonly string[], journeys?: LiveJourney[]): Promise<void> {
+/** `journeys`: the app's live journeys (liveJourneys), read once by the caller for all of a request's routing. */
+export async function enterSegmentJourneys(deps: RouteDeps, appId: string, profileIds: readonly string[], journeys: LiveJourney[]): Promise<void> {
   const ids = [...new Set(profileIds)];
   if (ids.length === 0) return;
   const { db } = deps;
-  for (const { journeyId, segmentId } of segmentJourneys(journeys ?? (await liveJourneys(db, appId)))) {
+  for (const { journeyId, segmentId } of segmentJourneys(journeys)) {
     const segment = await db.segments.findOne({ _id: scopedId(appId, segmentId) }, { rule: 1 }).lean();
     if (!segment) continue;
     const { filter } = await segmentFilter(db, appId, segment.rule, 'segment.rule', undefined, ids);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { deviceInputSchema, externalIdSchema, profileUpsertSchema, profileViewSchema } from '../../profiles/schemas';
 import { eraseProfile } from '../../profiles/eraseProfile';
 import { attachDevice, detachDevice } from '../../data/profileDevices';
+import { liveJourneys } from '../../journeys/liveJourneys';
 import { enterSegmentJourneys } from '../../journeys/segmentEntry';
 import { toProfileView, upsertProfile } from '../../profiles/upsertProfile';
 import { profileOr404 } from '../profileOr404';
@@ -20,7 +21,7 @@ export function profileRoutes({ db, temporal, config }: ApiDeps) {
       handler: async ({ body, req, res }) => {
         const { profile, created } = await upsertProfile(db, appIdOf(req), body);
         // A profile that comes into a journey's entry segment with this change enters it.
-        await enterSegmentJourneys({ db, temporal, config }, profile.appId, [profile._id]);
+        await enterSegmentJourneys({ db, temporal, config }, profile.appId, [profile._id], await liveJourneys(db, profile.appId));
         res.status(created ? 201 : 200).json(toProfileView(profile));
       },
     }),

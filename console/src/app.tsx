@@ -1,6 +1,6 @@
 /** The console's frame: language, sign-in, the sections the key's roles allow, and the page the URL names. */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { get, whenUnauthorized } from './api';
+import { ApiFailure, get, whenUnauthorized } from './api';
 import { I18n, LANGUAGES, saveLanguage, savedLanguage, translator, type Language, type MessageKey } from './i18n';
 import { Campaign } from './pages/Campaign';
 import { Campaigns } from './pages/Campaigns';
@@ -10,7 +10,7 @@ import { Messages } from './pages/Messages';
 import { Segments } from './pages/Segments';
 import { SignIn } from './pages/SignIn';
 import { href, useHashPath } from './router';
-import { allows, forgetKey, keepKey, Session, sessionKey, type Ability, type Whoami } from './session';
+import { allows, forgetKey, keepKey, keepWhoami, keptWhoami, Session, sessionKey, type Ability, type Whoami } from './session';
 
 const SECTIONS: { path: string; label: MessageKey; needs: Ability }[] = [
   { path: 'campaigns', label: 'nav.campaigns', needs: 'campaigns.read' },
@@ -23,8 +23,8 @@ const SECTIONS: { path: string; label: MessageKey; needs: Ability }[] = [
 export function App() {
   const [lang, setLang] = useState<Language>(savedLanguage);
   const i18n = useMemo(() => ({ lang, t: translator(lang) }), [lang]);
-  const [who, setWho] = useState<Whoami | null>(null);
-  const [checking, setChecking] = useState(() => sessionKey() !== null);
+  const [who, setWho] = useState<Whoami | null>(keptWhoami);
+  const [checking, setChecking] = useState(() => sessionKey() !== null && keptWhoami() === null);
   const parts = useHashPath();
 
   useEffect(() => {
@@ -37,8 +37,19 @@ export function App() {
   };
   useEffect(() => {
     whenUnauthorized(signOut);
-    // A reload in the same tab: the kept key is asked again what it may do.
-    if (sessionKey()) get<Whoami>('/v1/whoami').then(setWho, () => forgetKey()).finally(() => setChecking(false));
+    // A reload in the same tab: the page shows at once with what the key could do when kept, and the key is asked again
+    // (changed roles show; a revoked key signs out, as any 401 does).
+    if (sessionKey()) {
+      get<Whoami>('/v1/whoami')
+        .then((w) => {
+          keepWhoami(w);
+          setWho(w);
+        }, (err: unknown) => {
+          // The API down for a moment leaves a kept session as it is; anything else (401, 403) signs out.
+          if (!(keptWhoami() && !(err instanceof ApiFailure && err.status < 500))) signOut();
+        })
+        .finally(() => setChecking(false));
+    }
   }, []);
 
   const t = i18n.t;
@@ -74,7 +85,7 @@ export function App() {
         {session ? <button type="button" onClick={signOut}>{t('signout')}</button> : null}
       </header>
       {checking ? <main id="main"><p>{t('loading')}</p></main> : !session ? (
-        <SignIn onSignedIn={(key, w) => { keepKey(key); setWho(w); }} />
+        <SignIn onSignedIn={(key, w) => { keepKey(key, w); setWho(w); }} />
       ) : (
         <Session.Provider value={session}>
           <main id="main" tabIndex={-1}>{section ? <Page section={section.path} rest={section.path === parts[0] ? parts.slice(1) : []} /> : <p>{t('forbidden')}</p>}</main>

@@ -10,15 +10,32 @@ import type { Role } from '../../domain/auth';
 export type { Role };
 
 const KEY = 'rota.apiKey';
-
-export const sessionKey = (): string | null => sessionStorage.getItem(KEY);
-export const keepKey = (key: string) => sessionStorage.setItem(KEY, key);
-export const forgetKey = () => sessionStorage.removeItem(KEY);
+const WHO = 'rota.whoami';
 
 export interface Whoami {
   app: { id: string; name: string };
   key: { id: string; name: string };
   roles: Role[];
+}
+
+export const sessionKey = (): string | null => sessionStorage.getItem(KEY);
+/** The key and what it may do, kept together: a reload shows its page at once, and asks whoami again beside the page's own read. */
+export const keepKey = (key: string, who: Whoami) => {
+  sessionStorage.setItem(KEY, key);
+  keepWhoami(who);
+};
+export const keepWhoami = (who: Whoami) => sessionStorage.setItem(WHO, JSON.stringify(who));
+export const forgetKey = () => {
+  sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(WHO);
+};
+export function keptWhoami(): Whoami | null {
+  const kept = sessionKey() ? sessionStorage.getItem(WHO) : null;
+  try {
+    return kept ? (JSON.parse(kept) as Whoami) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** What each part of the console needs, as the API's routes declare it (admin may do anything). */

@@ -122,6 +122,13 @@ test('sign-in keeps the key in the tab session only, shows the roles, and switch
   await signIn(c.page, h.apiKey);
   expect(await c.page.getByTestId('roles').textContent()).toBe('ingest, designer, operator, compliance, admin');
   expect(await c.page.evaluate(() => ({ session: sessionStorage.getItem('rota.apiKey'), local: JSON.stringify(localStorage) }))).toEqual({ session: h.apiKey, local: '{"rota.lang":"en"}' });
+  // A reload in the same tab shows the page with the roles kept at sign-in, and asks the key again: kept roles gone stale are corrected.
+  await c.page.evaluate(() => {
+    const who = JSON.parse(sessionStorage.getItem('rota.whoami') ?? '{}') as object;
+    sessionStorage.setItem('rota.whoami', JSON.stringify({ ...who, roles: ['designer'] }));
+  });
+  await c.page.reload();
+  await eventually(async () => (await c.page.getByTestId('roles').textContent()) === 'ingest, designer, operator, compliance, admin');
   await c.page.getByLabel('Language').selectOption('tr');
   await c.page.getByRole('link', { name: 'Kampanyalar' }).waitFor();
   expect(await c.page.evaluate(() => document.documentElement.lang)).toBe('tr');

@@ -19,6 +19,7 @@ import { journeyWorkflowId } from '../../domain/journeyRuns';
 import { localId } from '../../lib/ids';
 import { wallTime } from '../../gate/localTime';
 import { dbCatalog } from '../../journeys/catalog';
+import { liveJourneys } from '../../journeys/liveJourneys';
 import { routeEventsToJourneys } from '../../journeys/routeEvents';
 import { findJourneyProfile, versionStats } from '../../journeys/runs';
 import { newJourneyDoc, publishJourney } from '../../journeys/store';
@@ -69,7 +70,7 @@ async function profile(id: string, timeZone = 'Europe/Istanbul'): Promise<string
 
 async function send(events: { externalId: string; name: string; attributes?: Record<string, unknown>; eventId?: string }[]): Promise<void> {
   const { events: stored } = await ingestEvents(db, LIMITS, 'demo', events, (i) => `events.${i}`);
-  await routeEventsToJourneys({ db, temporal: env.client, config: { TEMPORAL_TASK_QUEUE: TASK_QUEUE } }, 'demo', stored);
+  await routeEventsToJourneys({ db, temporal: env.client, config: { TEMPORAL_TASK_QUEUE: TASK_QUEUE } }, 'demo', stored, await liveJourneys(db, 'demo'));
 }
 
 const pushes = (id: string) => sims.fcm.pushes.filter((p) => p.token === `sim-silent-${id}`).length;

@@ -7,7 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { campaignWorkflowId } from '../../workflows/campaignRun';
-import { SOAK_CAMPAIGN, expectExactlyOnce, soakProcessed, startSoakCampaign } from '../support/campaignSoak';
+import { SOAK_CAMPAIGN, expectExactlyOnce, soakProcessed, soakTimeoutMs, startSoakCampaign } from '../support/campaignSoak';
 import { eventually, startHarness, type Harness } from '../support/harness';
 import { workerProcesses } from '../support/workerProcess';
 
@@ -31,7 +31,7 @@ test(`${N} recipients, push → SMS, one of 3 workers SIGKILLed ${KILLS} times: 
   // Kill the oldest worker as the campaign passes each mark, and start a fresh one in its place.
   for (let k = 1; k <= KILLS; k++) {
     const mark = Math.floor((N * k) / (KILLS + 1));
-    await eventually(async () => (await soakProcessed(h)) >= mark, 1_200_000, 1000);
+    await eventually(async () => (await soakProcessed(h)) >= mark, soakTimeoutMs(N), 1000);
     const victim = pool.shift()!;
     victim.kill('SIGKILL');
     await new Promise((r) => victim.once('exit', r));
@@ -39,4 +39,4 @@ test(`${N} recipients, push → SMS, one of 3 workers SIGKILLed ${KILLS} times: 
   }
   expect(await h.temporal.workflow.getHandle(campaignWorkflowId('demo', SOAK_CAMPAIGN)).result()).toBe('completed');
   await expectExactlyOnce(h, N);
-}, 60 * 60_000);
+}, soakTimeoutMs(N));

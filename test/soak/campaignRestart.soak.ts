@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, startMongo, startTemporal } from '../../infra/stack';
 import { campaignWorkflowId } from '../../workflows/campaignRun';
-import { SOAK_CAMPAIGN, expectExactlyOnce, soakProcessed, startSoakCampaign } from '../support/campaignSoak';
+import { SOAK_CAMPAIGN, expectExactlyOnce, soakProcessed, soakTimeoutMs, startSoakCampaign } from '../support/campaignSoak';
 import { eventually, startHarness, type Harness } from '../support/harness';
 import { workerProcesses } from '../support/workerProcess';
 
@@ -56,15 +56,15 @@ test(`${N} recipients, push → SMS, Temporal and the database each restarted on
   for (let i = 0; i < WORKERS; i++) keepWorkerRunning();
   await startSoakCampaign(h, N);
 
-  await eventually(async () => (await soakProcessed(h)) >= N / 3, 1_200_000, 1000);
+  await eventually(async () => (await soakProcessed(h)) >= N / 3, soakTimeoutMs(N), 1000);
   await temporal.stop();
   temporal = await startTemporal(opts);
 
-  await eventually(async () => (await soakProcessed(h)) >= (2 * N) / 3, 1_200_000, 1000);
+  await eventually(async () => (await soakProcessed(h)) >= (2 * N) / 3, soakTimeoutMs(N), 1000);
   await mongo.stop();
   mongo = await startMongo(opts);
 
   expect(await h.temporal.workflow.getHandle(campaignWorkflowId('demo', SOAK_CAMPAIGN)).result()).toBe('completed');
   await expectExactlyOnce(h, N);
   console.log(`campaign restart run: ${N} recipients, ${restartsOfWorkers} worker restarts by the supervisor`);
-}, 60 * 60_000);
+}, soakTimeoutMs(N));

@@ -1,7 +1,7 @@
 /** Workers as processes of their own, for tests that SIGKILL one mid-work and let another finish. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { diesWithParent } from '../../infra/processes';
+import { workerCommand } from '../../infra/workerProcess';
 import type { Harness } from './harness';
 
 export function workerProcesses() {
@@ -10,7 +10,8 @@ export function workerProcesses() {
     /** A worker joining the harness (its database and task queue); `env` adds to its environment (test hooks). */
     spawn(h: Harness, env: Record<string, string> = {}): ChildProcess {
       // Gone with the jest worker that started it, even when jest is killed before afterAll.
-      const child = spawn(...diesWithParent(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../worker.ts')]), {
+      const [node, ...args] = workerCommand();
+      const child = spawn(...diesWithParent(node!, args), {
         env: { ...process.env, ...h.env, LOG_LEVEL: 'error', ...env },
         stdio: ['ignore', 'ignore', 'inherit'],
       });

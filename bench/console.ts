@@ -2,11 +2,12 @@
  * The operator console's page loads (issue 13: under a second on the dev stack with a campaign
  * of 100 000 recipients). N profiles are written straight to the database, a push campaign to
  * all of them is started through the API, and each console page is loaded in Debian's Chromium
- * twice over: while the campaign sends (the API and the worker busy in one process, as with
- * `npm run dev`, at 2 a.m.) and once it is stopped with its records in place. A load is the time
- * from navigation to the page showing its data (its figures, not "Loading…"): the first with an
- * empty cache, and the median of the next ones. The floor is the same API read the page makes (its JSON alone, over HTTP), so
- * the ratio is what the console adds. Not asserted anywhere; `BENCH_CONSOLE` (default 100 000)
+ * twice over: while the campaign sends (the worker in a process of its own at a lower priority,
+ * as `npm run dev` runs it, at 2 a.m.) and once it is stopped with its records in place. A load is
+ * the time from navigation to the page showing its data (its figures, not "Loading…"), by
+ * Playwright's clock and by the page's own: the first with an empty cache, and the median of the
+ * next ones. The floor is the same API read the page makes (its JSON alone, over HTTP), so the
+ * ratio is what the console adds. Not asserted anywhere; `BENCH_CONSOLE` (default 100 000)
  * and `BENCH_CONSOLE_RUNS` (default 5) size it.
  */
 import { execSync } from 'node:child_process';

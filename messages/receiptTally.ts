@@ -14,15 +14,16 @@ const DUPLICATE_KEY = 11000;
 export const receiptTallyId = (appId: string, sendKey: string, batchId: string) => scopedId(appId, `${sendKey}:${batchId}`);
 
 export async function countReceipt(db: Db, d: { _id: string; appId: string; messageId: string; batchId: string }): Promise<void> {
+  const notCounted = { _id: receiptTallyId(d.appId, d.messageId, d.batchId), counted: { $ne: d._id } };
+  const count = { $push: { counted: d._id }, $inc: { delivered: 1 } };
   try {
-    await db.receiptTallies.updateOne(
-      { _id: receiptTallyId(d.appId, d.messageId, d.batchId), counted: { $ne: d._id } },
-      { $push: { counted: d._id }, $inc: { delivered: 1 }, $setOnInsert: { appId: d.appId, messageId: d.messageId, batchId: d.batchId } },
-      { upsert: true },
-    );
+    await db.receiptTallies.updateOne(notCounted, { ...count, $setOnInsert: { appId: d.appId, messageId: d.messageId, batchId: d.batchId } }, { upsert: true });
   } catch (err) {
-    // The tally exists and counts this delivery already: the filter missed, and the upsert's insert met the existing `_id`.
     if ((err as { code?: number }).code !== DUPLICATE_KEY) throw err;
+    // The filter missed and the upsert's insert met an existing tally: one that counts this delivery already, or one another
+    // receipt of the batch created in between (MongoDB does not retry an upsert whose filter is more than its `_id`). The
+    // tally exists now, so count into it; if it counts this delivery, the filter misses and nothing changes.
+    await db.receiptTallies.updateOne(notCounted, count);
   }
 }
 

@@ -80,10 +80,17 @@ export async function expectExactlyOnce(h: Harness, n: number): Promise<void> {
   // Every delivering device's receipt arrives in the end; each is counted once.
   const ledger = (filter: object) => h.db.deliveries.countDocuments({ appId: 'demo', messageId: key, ...filter });
   await eventually(async () => (await ledger({ channel: 'push', receivedAt: { $exists: true } })) === n / 2, 120_000, 500);
+  let seen: { delivered?: number } = {};
   const { progress } = await eventually(async () => {
     const body = (await h.call('GET', `/v1/campaigns/${SOAK_CAMPAIGN}`)).body;
+    seen = body.progress;
     return body.progress.delivered === n / 2 ? body : undefined;
-  }, 120_000, 500);
+  }, 120_000, 500).catch((err: Error) => {
+    // What a failure needs to be read: the campaign's count, and how the devices' receipts were last answered.
+    const answers: Record<string, number> = {};
+    for (const p of pushes) if (p.receipt) answers[p.receipt.httpStatus] = (answers[p.receipt.httpStatus] ?? 0) + 1;
+    throw new Error(`${err.message}: the campaign says delivered ${seen.delivered}, the ledger ${n / 2}; receipts last answered ${JSON.stringify(answers)}`);
+  });
   expect(progress).toMatchObject({ audience: n, processed: n, remaining: 0, sent: { push: n, sms: sms.length }, fallbackSms: sms.length, delivered: n / 2 });
   expect(await ledger({ channel: 'push', state: 'sent' })).toBe(n);
   expect(await ledger({ channel: 'sms', state: 'sent' })).toBe(sms.length);

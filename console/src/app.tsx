@@ -24,7 +24,7 @@ export function App() {
   const [lang, setLang] = useState<Language>(savedLanguage);
   const i18n = useMemo(() => ({ lang, t: translator(lang) }), [lang]);
   const [who, setWho] = useState<Whoami | null>(keptWhoami);
-  const [checking, setChecking] = useState(() => sessionKey() !== null && keptWhoami() === null);
+  const [checking, setChecking] = useState(() => who === null && sessionKey() !== null);
   const parts = useHashPath();
 
   useEffect(() => {
@@ -45,8 +45,9 @@ export function App() {
           keepWhoami(w);
           setWho(w);
         }, (err: unknown) => {
-          // The API down for a moment leaves a kept session as it is; anything else (401, 403) signs out.
-          if (!(keptWhoami() && !(err instanceof ApiFailure && err.status < 500))) signOut();
+          // The API down for a moment leaves a kept session as it is; a refusal (401, 403) signs out.
+          const refused = err instanceof ApiFailure && err.status < 500;
+          if (refused || !keptWhoami()) signOut();
         })
         .finally(() => setChecking(false));
     }

@@ -9,7 +9,7 @@ import { campaignSendKey } from '../../campaigns/progress';
 import { eventually, type Harness } from './harness';
 
 export const SOAK_CAMPAIGN = 'cx';
-/** A soak's own time limit: an hour, or 60 ms a recipient for the long runs (a 100 000 run on 2 cores took about 45 min before the bulk outcome writes). */
+/** A soak's own time limit: an hour, or 60 ms a recipient for the long runs (the 100 000 crash run took 24.5 min on 2 cores). */
 export const soakTimeoutMs = (n: number) => Math.max(60 * 60_000, n * 60);
 
 /** The template, N profiles (even: `delivers-0ms`, odd: `silent`) and the campaign, started. */

@@ -180,7 +180,11 @@ type pending struct {
 
 // relay copies messages both ways between one client connection and its own FerretDB
 // connection. A write command takes its collection's lock before it is forwarded and
-// gives it back when the reply to it (matched by responseTo) comes back.
+// gives it back when the reply to it (matched by responseTo) comes back. A client that goes
+// away (a killed process, a driver closing a timed-out connection) leaves its writes running
+// in FerretDB: their locks are kept, and FerretDB's connection open, until FerretDB has
+// answered each one, or a second write of the same document would read it before the first
+// is written back and one of the two would be lost.
 func (f *front) relay(client net.Conn) {
 	server, err := net.Dial("tcp", f.upstream)
 	if err != nil {
@@ -190,6 +194,7 @@ func (f *front) relay(client net.Conn) {
 	}
 	var mu sync.Mutex
 	inFlight := map[int32]pending{}
+	clientGone := false // under mu: nothing more is read from the client nor written to it
 	releaseAll := func() {
 		mu.Lock()
 		defer mu.Unlock()
@@ -198,15 +203,21 @@ func (f *front) relay(client net.Conn) {
 			delete(inFlight, id)
 		}
 	}
-	closeBoth := func() {
-		_ = client.Close()
-		_ = server.Close()
+	// leave marks the client gone and answers whether FerretDB has no write of it left to answer.
+	leave := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		clientGone = true
+		return len(inFlight) == 0
 	}
 
 	done := make(chan struct{})
-	go func() { // FerretDB → client
+	go func() { // FerretDB → client, until FerretDB closes or the client is gone with every write answered
 		defer close(done)
-		defer closeBoth()
+		defer func() {
+			_ = client.Close()
+			_ = server.Close()
+		}()
 		for {
 			m, err := readMessage(server)
 			if err != nil {
@@ -217,12 +228,19 @@ func (f *front) relay(client net.Conn) {
 			if ok && !m.moreToCome() {
 				delete(inFlight, m.responseTo())
 			}
+			gone, drained := clientGone, clientGone && len(inFlight) == 0
 			mu.Unlock()
 			if ok && !m.moreToCome() {
 				p.after()
 				p.unlock()
 			}
-			if _, err := client.Write(m); err != nil {
+			if !gone {
+				if _, err := client.Write(m); err != nil {
+					_ = client.Close() // the client loop stops reading too
+					drained = leave()
+				}
+			}
+			if drained {
 				return
 			}
 		}
@@ -246,18 +264,34 @@ func (f *front) relay(client net.Conn) {
 				p.unlock()
 			} else {
 				mu.Lock()
-				inFlight[m.requestID()] = p
+				gone := clientGone
+				if !gone {
+					inFlight[m.requestID()] = p
+				}
 				mu.Unlock()
+				if gone { // the reply could no longer reach the client: the write is not sent
+					p.unlock()
+					break
+				}
 				_, err = server.Write(m)
 			}
 		} else {
 			_, err = server.Write(m)
 		}
 		if err != nil {
+			_ = server.Close() // a write cut short: FerretDB cannot answer it
 			break
 		}
 	}
-	closeBoth()
+	_ = client.Close()
+	if leave() {
+		_ = server.Close()
+	} else {
+		mu.Lock()
+		n := len(inFlight)
+		mu.Unlock()
+		f.log.Warn("front: a client left with writes FerretDB is still applying; their documents stay locked until it answers", "writes", n)
+	}
 	<-done
-	releaseAll()
+	releaseAll() // FerretDB closed with writes unanswered: nothing will answer them now
 }

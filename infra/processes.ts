@@ -40,8 +40,10 @@ export function startProcess(name: string, cmd: string, args: string[], opts: { 
   const log = createWriteStream(logFile, { flags: 'a' });
   const [file, argv] = diesWithParent(cmd, args);
   const child = spawn(file, argv, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // Both streams into one file, which closes when the process's last stream has (the first to end must not end it).
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once('close', () => log.end());
 
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const managed: ManagedProcess = {

@@ -37,6 +37,8 @@ export class MissingPrerequisiteError extends Error {
 
 function onPath(cmd: string): string | undefined {
   const found = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  // Not "absent": the shell itself could not be started (no descriptors or memory left), and that is the error to see.
+  if (found.error) throw new Error(`cannot look for ${cmd} on the PATH: ${found.error.message}`, { cause: found.error });
   const p = found.stdout.trim();
   return found.status === 0 && p ? p : undefined;
 }

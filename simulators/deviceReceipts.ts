@@ -35,10 +35,27 @@ export function deviceBehaviour(token: string, defaultDelayMs: number): DeviceBe
  */
 /** About three minutes of tries (the waits grow to 5 s). */
 const RECEIPT_TRIES = 40;
+/**
+ * A simulator's devices share this many connections to Rota: a hundred thousand phones in
+ * one test process, each with a socket of its own (and Rota's end of it in the same process)
+ * would run it out of file descriptors while Rota is busy. The rest wait their turn here.
+ */
+const POSTS_IN_FLIGHT = 256;
 
 export function createDevices(receiptUrl: string | undefined) {
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
+  let posting = 0;
+  const queued: (() => void)[] = [];
+  const slot = async () => {
+    if (posting < POSTS_IN_FLIGHT) posting++;
+    else await new Promise<void>((r) => queued.push(r)); // handed over by the post that finished
+  };
+  const release = () => {
+    const next = queued.shift();
+    if (next) next();
+    else posting--;
+  };
 
   async function post(data: Record<string, unknown>, record: (r: DeviceReceipt) => void, status: DeviceReceipt['status']): Promise<void> {
     // A message's push names the message; a batch's (campaign, journey step) names its delivery.
@@ -46,6 +63,7 @@ export function createDevices(receiptUrl: string | undefined) {
     const body = { appId: data.rota_app_id, ...about, token: data.rota_receipt_token, status };
     // A phone's SDK keeps a receipt until it is answered: a busy Rota (5xx, a timeout) gets it again, for a few minutes.
     for (let attempt = 0; attempt < RECEIPT_TRIES && !closed; attempt++) {
+      await slot();
       try {
         const res = await fetch(receiptUrl!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
         await res.body?.cancel();
@@ -53,6 +71,8 @@ export function createDevices(receiptUrl: string | undefined) {
         if (res.status < 500) return;
       } catch {
         // Rota may be restarting; try again
+      } finally {
+        release();
       }
       await new Promise((r) => setTimeout(r, Math.min(5000, 500 * (attempt + 1))));
     }

@@ -9,7 +9,7 @@ import { campaignSendKey } from '../../campaigns/progress';
 import { eventually, type Harness } from './harness';
 
 export const SOAK_CAMPAIGN = 'cx';
-/** A soak's own time limit: an hour, or 60 ms a recipient for the long runs (on 2 cores the 100 000 crash run takes about 22 min, the restart run 12). */
+/** A soak's own time limit: an hour, or 60 ms a recipient for the long runs (on 2 cores the 100 000 crash and restart runs take 12-13 min each). */
 export const soakTimeoutMs = (n: number) => Math.max(60 * 60_000, n * 60);
 
 /** The template, N profiles (even: `delivers-0ms`, odd: `silent`) and the campaign, started. */

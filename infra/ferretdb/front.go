@@ -203,12 +203,12 @@ func (f *front) relay(client net.Conn) {
 			delete(inFlight, id)
 		}
 	}
-	// leave marks the client gone and answers whether FerretDB has no write of it left to answer.
-	leave := func() bool {
+	// leave marks the client gone and answers how many of its writes FerretDB has still to answer.
+	leave := func() int {
 		mu.Lock()
 		defer mu.Unlock()
 		clientGone = true
-		return len(inFlight) == 0
+		return len(inFlight)
 	}
 
 	done := make(chan struct{})
@@ -237,7 +237,7 @@ func (f *front) relay(client net.Conn) {
 			if !gone {
 				if _, err := client.Write(m); err != nil {
 					_ = client.Close() // the client loop stops reading too
-					drained = leave()
+					drained = leave() == 0
 				}
 			}
 			if drained {
@@ -284,12 +284,9 @@ func (f *front) relay(client net.Conn) {
 		}
 	}
 	_ = client.Close()
-	if leave() {
+	if n := leave(); n == 0 {
 		_ = server.Close()
 	} else {
-		mu.Lock()
-		n := len(inFlight)
-		mu.Unlock()
 		f.log.Warn("front: a client left with writes FerretDB is still applying; their documents stay locked until it answers", "writes", n)
 	}
 	<-done

@@ -24,7 +24,7 @@ func (u *upstream) log(e string) {
 	u.mu.Unlock()
 }
 
-func (u *upstream) serve(t *testing.T, l net.Listener, hold time.Duration) {
+func (u *upstream) serve(l net.Listener, hold time.Duration) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -79,7 +79,7 @@ func TestWritesOfAClientThatLeftKeepTheirLockUntilAnswered(t *testing.T) {
 	}
 	defer ul.Close()
 	u := &upstream{bSeen: make(chan struct{})}
-	go u.serve(t, ul, 500*time.Millisecond)
+	go u.serve(ul, 500*time.Millisecond)
 
 	fl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

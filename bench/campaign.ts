@@ -518,11 +518,12 @@ export async function benchCampaign(stack: Pick<Stack, 'mongoUri' | 'temporalAdd
       `    snapshot (start → audience stored): ${snapshotMs !== undefined ? secs(snapshotMs) : '?'} (the API showed the audience after ${audienceSeenAt ? secs(audienceSeenAt - startAt) : '?'})`,
       `    pages: ${pages.length} in ${secs(sendPhaseMs)} (${rate(n, sendPhaseMs)} msg/s while sending; simulator: first push ${secs(firstPush - startAt)} after start, last ${secs(lastPush - startAt)}, busiest second ${peakSecond})`,
       `    one page (500): median ${secs(median(pageMs))}, p90 ${secs(pct(pageMs, 0.9))}, max ${secs(Math.max(...pageMs))}; of which before its first provider answer ${secs(perPage.before)} (read page, 500 profiles by _id, gate, render, claims), sending ${secs(perPage.sending)}, after the last ${secs(perPage.after)}`,
-      `    receipt count at the end (${receipts.length} pages, 2 _id reads per recipient): ${secs(receiptPhaseMs)} (median ${secs(median(receiptMs))} a page)`,
+      // Runs of workflows before the receipt-count patch (workflows/campaignRun.ts) counted receipts page by page at the end.
+      ...(receipts.length > 0 ? [`    receipt count at the end (${receipts.length} pages): ${secs(receiptPhaseMs)} (median ${secs(median(receiptMs))} a page)`] : []),
       `    activities tried again: ${mainRetries.summary()}`,
       `    CPU during Rota's run: ${cpuBetween(cpuBefore, cpuAfter, names, rotaMs, n)}; machine load ${rotaLoad}`,
       `      while the pages were sent: ${phaseCpu(firstPageAt, lastPageDone)}`,
-      `      during the receipt count: ${phaseCpu(receiptsFrom, receiptsTo)}`,
+      ...(receipts.length > 0 ? [`      during the receipt count: ${phaseCpu(receiptsFrom, receiptsTo)}`] : []),
     );
 
     // 2. Pause: a smaller campaign, paused once its first page is done; then the pushes still going out.
@@ -602,7 +603,7 @@ export async function benchCampaign(stack: Pick<Stack, 'mongoUri' | 'temporalAdd
       `  limit: ${biggest[0]} is ${((biggest[1] / rotaMs) * 100).toFixed(0)}% of Rota's time (snapshot ${secs(snapshotMs ?? 0)}, pages ${secs(sendPhaseMs)}, receipt count ${secs(receiptPhaseMs)}); ` +
         `a page's median ${secs(median(pageMs))} × ${pages.length} / ${WINDOW} in flight, against ${secs(floorPerPageMs)} for the floor's ${500 * WINDOW} sends; ` +
         `per page ${((perPage.before / median(pageMs)) * 100).toFixed(0)}% before the first send, ${((perPage.sending / median(pageMs)) * 100).toFixed(0)}% sending, ${((perPage.after / median(pageMs)) * 100).toFixed(0)}% after`,
-      `  without the receipt count at the end: ${rate(n, rotaMs - receiptPhaseMs)} msg/s, ratio ${(floor.ms / (rotaMs - receiptPhaseMs)).toFixed(2)}`,
+      ...(receipts.length > 0 ? [`  without the receipt count at the end: ${rate(n, rotaMs - receiptPhaseMs)} msg/s, ratio ${(floor.ms / (rotaMs - receiptPhaseMs)).toFixed(2)}`] : []),
     );
     // Printed already, part by part.
     return [];

@@ -74,9 +74,10 @@ export async function writeSnapshot(
 ): Promise<Snapshot> {
   const now = new Date(opts.startedAt);
   const pending: Promise<unknown>[] = [];
+  // Replaced, not inserted: a page written by an attempt that died mid-way is written again whole.
+  const store = (doc: CampaignRecipientDoc) => db.campaignRecipients.replaceOne({ _id: doc._id }, doc, { upsert: true });
   const write = async (doc: CampaignRecipientDoc) => {
-    // Replaced, not inserted: a page written by an attempt that died mid-way is written again whole.
-    pending.push(db.campaignRecipients.replaceOne({ _id: doc._id }, doc, { upsert: true }));
+    pending.push(store(doc));
     if (pending.length >= PAGE_WRITES_IN_FLIGHT) await Promise.all(pending.splice(0));
   };
   const page = (n: number, profileIds: string[], zone?: { zone: string; sendAt: Date }): CampaignRecipientDoc => ({
@@ -86,15 +87,19 @@ export async function writeSnapshot(
   if (c.schedule.kind !== 'localTime') {
     let n = opts.resume?.page ?? 0;
     let size = n * CAMPAIGN_BATCH_SIZE;
+    // One page is written while the next is read; each is reported once stored, in order, so a retry resumes after it.
+    let stored: Promise<void> = Promise.resolve();
     for await (const found of members(db, c, rule, { now, ...(opts.resume ? { after: opts.resume.after } : {}) })) {
       const ids = found.map((m) => m._id);
-      await write(page(n++, ids));
+      const doc = page(n++, ids);
       size += ids.length;
-      // Reported once stored: a retry resumes after it.
-      await Promise.all(pending.splice(0));
-      opts.onPage({ page: n, after: ids[ids.length - 1]! });
+      await stored;
+      const reached = { page: n, after: ids[ids.length - 1]! };
+      stored = store(doc).then(() => opts.onPage(reached));
+      // Its failure is thrown where it is awaited, not as an unhandled rejection while the next page is read.
+      stored.catch(() => undefined);
     }
-    await Promise.all(pending);
+    await stored;
     return { audience: size, pages: n };
   }
 

@@ -17,7 +17,7 @@
  * campaigns continue-as-new, carrying where they are.
  */
 import {
-  allHandlersFinished, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler, sleep, workflowInfo,
+  allHandlersFinished, condition, continueAsNew, defineQuery, defineUpdate, patched, proxyActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
@@ -51,6 +51,12 @@ const pages = proxyActivities<Activities>({
 });
 
 const ENDED: readonly CampaignState[] = ['stopped', 'recalling', 'recalled', 'completed'];
+/**
+ * Runs that finish under this patch no longer count a push-only campaign's receipts page by page
+ * before `completed`: they are tallied as they arrive (messages/receiptTally.ts) and progress reads
+ * the tallies, so the count was a read of every page whose answer nobody used.
+ */
+export const NO_RECEIPT_COUNT_PATCH = 'campaign-receipts-tallied';
 
 export async function campaignRun(input: CampaignRunInput): Promise<CampaignState> {
   const ref = { appId: input.appId, campaignId: input.campaignId };
@@ -158,8 +164,8 @@ async function finish(ref: Ref, state: CampaignState, pageCount: number, move: M
   // The stop's update is answered (its state stored) before the run ends.
   await condition(allHandlersFinished);
   if (state === 'stopped') return state;
-  // A push-only campaign's receipts, counted per page onto its record (push → SMS counts them at the fallback).
-  await inWindows(receiptPages, (page) => pages.countCampaignReceipts({ ...ref, page }));
+  // Runs started before the patch counted a push-only campaign's receipts here, page by page; their histories replay it.
+  if (!patched(NO_RECEIPT_COUNT_PATCH)) await inWindows(receiptPages, (page) => pages.countCampaignReceipts({ ...ref, page }));
   await move(['running'], 'completed');
   return 'completed';
 }

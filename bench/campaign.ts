@@ -497,6 +497,8 @@ export async function benchCampaign(stack: Pick<Stack, 'mongoUri' | 'temporalAdd
     const snapshot = of('snapshotCampaignAudience')[0];
     const pages = of('sendCampaignPage');
     const receipts = of('countCampaignReceipts');
+    // Only runs of the workflow from before the receipt-count patch (workflows/campaignRun.ts) count receipts page by page at the end.
+    const counted = receipts.length > 0;
     const pageMs = pages.map((a) => a.completed! - (a.started ?? a.scheduled));
     const receiptMs = receipts.map((a) => a.completed! - (a.started ?? a.scheduled));
     const breakdown = await pageBreakdown(db, 'main', pages);
@@ -504,8 +506,8 @@ export async function benchCampaign(stack: Pick<Stack, 'mongoUri' | 'temporalAdd
     const firstPageAt = Math.min(...pages.map((a) => a.scheduled));
     const lastPageDone = Math.max(...pages.map((a) => a.completed!));
     const sendPhaseMs = lastPageDone - firstPageAt;
-    const receiptsFrom = receipts.length > 0 ? Math.min(...receipts.map((a) => a.scheduled)) : lastPageDone;
-    const receiptsTo = receipts.length > 0 ? Math.max(...receipts.map((a) => a.completed!)) : lastPageDone;
+    const receiptsFrom = counted ? Math.min(...receipts.map((a) => a.scheduled)) : lastPageDone;
+    const receiptsTo = counted ? Math.max(...receipts.map((a) => a.completed!)) : lastPageDone;
     const receiptPhaseMs = receiptsTo - receiptsFrom;
     const phaseCpu = (from: number, to: number) => {
       const c = cpuDuring(from, to);
@@ -518,12 +520,11 @@ export async function benchCampaign(stack: Pick<Stack, 'mongoUri' | 'temporalAdd
       `    snapshot (start → audience stored): ${snapshotMs !== undefined ? secs(snapshotMs) : '?'} (the API showed the audience after ${audienceSeenAt ? secs(audienceSeenAt - startAt) : '?'})`,
       `    pages: ${pages.length} in ${secs(sendPhaseMs)} (${rate(n, sendPhaseMs)} msg/s while sending; simulator: first push ${secs(firstPush - startAt)} after start, last ${secs(lastPush - startAt)}, busiest second ${peakSecond})`,
       `    one page (500): median ${secs(median(pageMs))}, p90 ${secs(pct(pageMs, 0.9))}, max ${secs(Math.max(...pageMs))}; of which before its first provider answer ${secs(perPage.before)} (read page, 500 profiles by _id, gate, render, claims), sending ${secs(perPage.sending)}, after the last ${secs(perPage.after)}`,
-      // Runs of workflows before the receipt-count patch (workflows/campaignRun.ts) counted receipts page by page at the end.
-      ...(receipts.length > 0 ? [`    receipt count at the end (${receipts.length} pages): ${secs(receiptPhaseMs)} (median ${secs(median(receiptMs))} a page)`] : []),
+      ...(counted ? [`    receipt count at the end (${receipts.length} pages): ${secs(receiptPhaseMs)} (median ${secs(median(receiptMs))} a page)`] : []),
       `    activities tried again: ${mainRetries.summary()}`,
       `    CPU during Rota's run: ${cpuBetween(cpuBefore, cpuAfter, names, rotaMs, n)}; machine load ${rotaLoad}`,
       `      while the pages were sent: ${phaseCpu(firstPageAt, lastPageDone)}`,
-      ...(receipts.length > 0 ? [`      during the receipt count: ${phaseCpu(receiptsFrom, receiptsTo)}`] : []),
+      ...(counted ? [`      during the receipt count: ${phaseCpu(receiptsFrom, receiptsTo)}`] : []),
     );
 
     // 2. Pause: a smaller campaign, paused once its first page is done; then the pushes still going out.
@@ -603,7 +604,7 @@ export async function benchCampaign(stack: Pick<Stack, 'mongoUri' | 'temporalAdd
       `  limit: ${biggest[0]} is ${((biggest[1] / rotaMs) * 100).toFixed(0)}% of Rota's time (snapshot ${secs(snapshotMs ?? 0)}, pages ${secs(sendPhaseMs)}, receipt count ${secs(receiptPhaseMs)}); ` +
         `a page's median ${secs(median(pageMs))} × ${pages.length} / ${WINDOW} in flight, against ${secs(floorPerPageMs)} for the floor's ${500 * WINDOW} sends; ` +
         `per page ${((perPage.before / median(pageMs)) * 100).toFixed(0)}% before the first send, ${((perPage.sending / median(pageMs)) * 100).toFixed(0)}% sending, ${((perPage.after / median(pageMs)) * 100).toFixed(0)}% after`,
-      ...(receipts.length > 0 ? [`  without the receipt count at the end: ${rate(n, rotaMs - receiptPhaseMs)} msg/s, ratio ${(floor.ms / (rotaMs - receiptPhaseMs)).toFixed(2)}`] : []),
+      ...(counted ? [`  without the receipt count at the end: ${rate(n, rotaMs - receiptPhaseMs)} msg/s, ratio ${(floor.ms / (rotaMs - receiptPhaseMs)).toFixed(2)}`] : []),
     );
     // Printed already, part by part.
     return [];

@@ -1,5 +1,6 @@
 /** One MongoDB connection and the models bound to it; the rest of Rota gets a `Db`. */
 import mongoose, { type Connection } from 'mongoose';
+import { endWritesOnClose } from './driverWriteOnClose';
 import { apiKeySchema } from './models/apiKeys';
 import { appSchema, iysBrandSchema } from './models/apps';
 import { attributeDefinitionSchema } from './models/attributeDefinitions';
@@ -70,6 +71,7 @@ export type Models = ReturnType<typeof bindModels>;
 export type Db = Models & { conn: Connection; ping(): Promise<void>; close(): Promise<void> };
 
 export async function connectDb(uri: string): Promise<Db> {
+  endWritesOnClose();
   const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000, autoIndex: false }).asPromise();
   const models = bindModels(conn);
   // Indexes once at connect (not per model lazily), so a duplicate key is caught from the first write.

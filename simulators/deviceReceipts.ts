@@ -8,6 +8,8 @@ export interface DeviceReceipt {
   status: 'delivered' | 'removed';
   postedAt: string;
   httpStatus: number;
+  /** Posts made so far, the ones no one answered (a connection refused) included. */
+  attempts: number;
 }
 
 /** The token's behaviour, read from its prefix (see each simulator's header). */
@@ -29,12 +31,9 @@ export function deviceBehaviour(token: string, defaultDelayMs: number): DeviceBe
   return { kind: 'delivers', delayMs: m ? Number(m[1]) : defaultDelayMs };
 }
 
-/**
- * Devices that answer later: `deliver` schedules a receipt, `close` cancels what is pending.
- * The receipt goes only when the push carries the `rota_*` fields.
- */
-/** About three minutes of tries (the waits grow to 5 s). */
-const RECEIPT_TRIES = 40;
+/** The wait before a receipt is posted again grows by this much a try, to at most 5 s. */
+const RETRY_STEP_MS = 500;
+const RETRY_MAX_MS = 5000;
 /**
  * A simulator's devices share this many connections to Rota: a hundred thousand phones in
  * one test process, each with a socket of its own (and Rota's end of it in the same process)
@@ -42,6 +41,10 @@ const RECEIPT_TRIES = 40;
  */
 const POSTS_IN_FLIGHT = 256;
 
+/**
+ * Devices that answer later: `deliver` schedules a receipt, `close` cancels what is pending.
+ * The receipt goes only when the push carries the `rota_*` fields.
+ */
 export function createDevices(receiptUrl: string | undefined) {
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
@@ -61,20 +64,21 @@ export function createDevices(receiptUrl: string | undefined) {
     // A message's push names the message; a batch's (campaign, journey step) names its delivery.
     const about = typeof data.rota_message_id === 'string' ? { messageId: data.rota_message_id } : { deliveryId: data.rota_delivery_id };
     const body = { appId: data.rota_app_id, ...about, token: data.rota_receipt_token, status };
-    // A phone's SDK keeps a receipt until it is answered: a busy Rota (5xx, a timeout) gets it again, for a few minutes.
-    for (let attempt = 0; attempt < RECEIPT_TRIES && !closed; attempt++) {
+    // A phone's SDK keeps a receipt until it is answered: a busy or restarting Rota (5xx, no
+    // connection) gets it again, however long that takes; only closing the simulator drops it.
+    for (let attempt = 1; !closed; attempt++) {
       await slot();
       try {
         const res = await fetch(receiptUrl!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
         await res.body?.cancel();
-        record({ status, postedAt: new Date().toISOString(), httpStatus: res.status });
+        record({ status, postedAt: new Date().toISOString(), httpStatus: res.status, attempts: attempt });
         if (res.status < 500) return;
       } catch {
         // Rota may be restarting; try again
       } finally {
         release();
       }
-      await new Promise((r) => setTimeout(r, Math.min(5000, 500 * (attempt + 1))));
+      await new Promise((r) => setTimeout(r, Math.min(RETRY_MAX_MS, RETRY_STEP_MS * attempt)));
     }
   }
 

@@ -79,22 +79,34 @@ export async function expectExactlyOnce(h: Harness, n: number): Promise<void> {
 
   // Every delivering device's receipt arrives in the end; each is counted once.
   const ledger = (filter: object) => h.db.deliveries.countDocuments({ appId: 'demo', messageId: key, ...filter });
-  await eventually(async () => (await ledger({ channel: 'push', receivedAt: { $exists: true } })) === n / 2, 120_000, 500);
+  // What a failure needs to be read: how the delivering devices' receipts were last answered, and after how many posts.
+  const answers = () => {
+    const last: Record<string, number> = {};
+    let attempts = 0;
+    for (const p of pushes) {
+      if (!p.token.includes('delivers')) continue;
+      const k = p.receipt ? String(p.receipt.httpStatus) : 'unanswered';
+      last[k] = (last[k] ?? 0) + 1;
+      attempts = Math.max(attempts, p.receipt?.attempts ?? 0);
+    }
+    return `receipts last answered ${JSON.stringify(last)}, at most ${attempts} posts of one`;
+  };
+  let onLedger = 0;
+  await eventually(async () => (onLedger = await ledger({ channel: 'push', receivedAt: { $exists: true } })) === n / 2, 120_000, 500).catch((err: Error) => {
+    throw new Error(`${err.message}: the ledger has ${onLedger} of ${n / 2} receipts; ${answers()}`);
+  });
   let seen: { delivered?: number } = {};
   const { progress } = await eventually(async () => {
     const body = (await h.call('GET', `/v1/campaigns/${SOAK_CAMPAIGN}`)).body;
     seen = body.progress;
     return body.progress.delivered === n / 2 ? body : undefined;
   }, 120_000, 500).catch((err: Error) => {
-    // What a failure needs to be read: the campaign's count, and how the devices' receipts were last answered.
-    const answers: Record<string, number> = {};
-    for (const p of pushes) if (p.receipt) answers[p.receipt.httpStatus] = (answers[p.receipt.httpStatus] ?? 0) + 1;
-    throw new Error(`${err.message}: the campaign says delivered ${seen.delivered}, the ledger ${n / 2}; receipts last answered ${JSON.stringify(answers)}`);
+    throw new Error(`${err.message}: the campaign says delivered ${seen.delivered}, the ledger ${n / 2}; ${answers()}`);
   });
   expect(progress).toMatchObject({ audience: n, processed: n, remaining: 0, sent: { push: n, sms: sms.length }, fallbackSms: sms.length, delivered: n / 2 });
   expect(await ledger({ channel: 'push', state: 'sent' })).toBe(n);
   expect(await ledger({ channel: 'sms', state: 'sent' })).toBe(sms.length);
   // A push sent by an attempt that died before recording it is sent again with the same Idempotency-Key (and collapse key).
   const repeats = h.push.callsFor('') - pushes.length;
-  console.log(`${n} recipients: ${late.length} delivering devices' receipts came after their page's fallback read them (they got the SMS too); ${repeats} push calls repeated under the same Idempotency-Key`);
+  console.log(`${n} recipients: ${late.length} delivering devices' receipts came after their page's fallback read them (they got the SMS too); ${repeats} push calls repeated under the same Idempotency-Key; ${answers()}`);
 }
